@@ -1,0 +1,5 @@
+"""AVP (Alt Vault Protocol 0.4) toolkit: native crypto, client SDK, server and interop runner."""
+
+from avp.errors import AvpError
+
+__all__ = ["AvpError"]

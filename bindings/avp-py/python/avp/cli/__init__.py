@@ -1,0 +1,70 @@
+"""The ``avp`` command: one entry point, one sub-command module per area.
+
+Conventions every sub-command follows: data on stdout, messages on stderr, ``--json`` for
+machine-readable output, exit 0 on success, 1 when a check or run found failures, 2 on a
+usage error, 3 when an operation failed with an :class:`~avp.errors.AvpError` (its code is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from typing import Optional, Sequence
+
+from avp.errors import AvpError
+
+#: (sub-command, module): each module has ``register(subparsers)`` that adds its parser and sets
+#: ``func(args) -> int`` as the parser default.
+COMMANDS: list[tuple[str, str]] = []
+
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    """Give a sub-command its own ``--json`` (also accepted before the sub-command)."""
+    parser.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output on stdout"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="avp",
+        description="AVP 0.4 toolkit: identities, repositories, a server, vectors and the interop runner.",
+        epilog="Run 'avp COMMAND --help' for the options of each command.",
+    )
+    parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for _name, module in COMMANDS:
+        importlib.import_module(module).register(sub)
+    return parser
+
+
+def report_error(err: AvpError, as_json: bool) -> None:
+    """Print an AvpError to stderr (and as a JSON object on stdout with --json)."""
+    if as_json:
+        print(json.dumps({"error": {"code": err.code, "message": str(err), "detail": err.detail}}))
+    print(f"error[{err.code}]: {err}", file=sys.stderr)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(func(args))
+    except AvpError as err:
+        report_error(err, bool(getattr(args, "json", False)))
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

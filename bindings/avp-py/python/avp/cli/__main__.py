@@ -1,0 +1,5 @@
+import sys
+
+from avp.cli import main
+
+sys.exit(main())
