@@ -181,6 +181,12 @@ class TransportError(AvpError):
     code = "transport_error"
 
 
+class LocalStateError(AvpError):
+    """The client's local state directory or database cannot be read or written."""
+
+    code = "local_state_error"
+
+
 class Unsupported(AvpError):
     """An actor or implementation does not support the requested operation (never a pass)."""
 
