@@ -1,0 +1,44 @@
+// `npm start`: configure from the environment, open the state, listen.
+
+import { ConfigError, configFromEnv } from "./config";
+import { NonceBook } from "./nonces";
+import { createServer } from "./server";
+import { StateFileError, Store } from "./store";
+import { Issuer } from "./tokens";
+
+function main(): void {
+  let config;
+  let store: Store;
+  try {
+    config = configFromEnv(process.env);
+    store = config.stateFile === null ? Store.inMemory(Issuer.freshSeed()) : Store.open(config.stateFile, Issuer.freshSeed());
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof StateFileError) {
+      process.stderr.write(`avp-server-ts: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const cfg = config;
+  const app = {
+    config: cfg,
+    store,
+    issuer: new Issuer(store.signingSeed, cfg.tokenTtlSeconds),
+    nonces: new NonceBook(cfg.nonceTtlSeconds),
+    now: () => Date.now(),
+  };
+  const server = createServer(app);
+  server.listen(cfg.port, cfg.host, () => {
+    const addr = server.address();
+    const port = typeof addr === "object" && addr !== null ? addr.port : cfg.port;
+    process.stderr.write(`avp-server-ts listening on http://${cfg.host}:${port}${cfg.stateFile ? " (durable state)" : " (in-memory state)"}\n`);
+  });
+  const stop = (): void => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main();

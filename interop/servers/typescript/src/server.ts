@@ -1,0 +1,274 @@
+// HTTP plumbing over node:http: routing, the order of checks (wire contract §1), body limits,
+// bearer tokens, error bodies and one log line per request. Route semantics live in vault.ts.
+
+import { createServer as createHttpServer, IncomingMessage, Server, ServerResponse } from "node:http";
+import { diffieHellman, generateKeyPairSync } from "node:crypto";
+import type { Config } from "./config";
+import { verifyStrict } from "./ed25519";
+import { HttpError, badRequest } from "./errors";
+import { JsonSyntaxError, JsonValue, isObject, parseJsonBytes, stringify } from "./json";
+import { publicKeyFromRaw } from "./keys";
+import { NonceBook } from "./nonces";
+import * as schema from "./schema";
+import type { Store } from "./store";
+import { Issuer } from "./tokens";
+import * as vault from "./vault";
+
+export const IMPLEMENTATION = { name: "avp-server-ts", language: "typescript", version: "0.1.0" };
+
+type Method = "GET" | "POST";
+
+interface Route {
+  template: string;
+  method: Method;
+  auth: boolean;
+  /** Raw (still percent-encoded) path segments captured by the template's {placeholders}. */
+  match(segments: string[]): string[] | null;
+  handle(ctx: Ctx, params: string[], body: JsonValue): JsonValue;
+}
+
+interface Ctx {
+  app: App;
+  req: IncomingMessage;
+  caller: string; // member id from the bearer token ("" on unauthenticated routes)
+}
+
+export interface App {
+  config: Config;
+  store: Store;
+  issuer: Issuer;
+  nonces: NonceBook;
+  now(): number;
+}
+
+function route(template: string, method: Method, auth: boolean, handle: Route["handle"]): Route {
+  const parts = template.split("/").slice(1);
+  return {
+    template,
+    method,
+    auth,
+    handle,
+    match(segments) {
+      if (segments.length !== parts.length) return null;
+      const params: string[] = [];
+      for (let i = 0; i < parts.length; i++) {
+        const want = parts[i] as string;
+        const got = segments[i] as string;
+        if (want.startsWith("{")) {
+          if (got === "") return null;
+          params.push(got);
+        } else if (want !== got) return null;
+      }
+      return params;
+    },
+  };
+}
+
+/** Percent-decode one path segment (UTF-8); `+` stays `+`. */
+function pathId(raw: string, what: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw badRequest("malformed path", `${what}: invalid percent-encoding`);
+  }
+}
+
+function repoIdFromPath(raw: string, bodyRepoId: string | null): string {
+  const id = pathId(raw, "repoId");
+  schema.checkRepoId(id, "path repoId");
+  if (bodyRepoId !== null && bodyRepoId !== id) throw badRequest("repoId mismatch", "path and body repoId differ");
+  return id;
+}
+
+function baseUrl(app: App, req: IncomingMessage): string {
+  return app.config.publicUrl ?? `http://${req.headers.host ?? `${app.config.host}:${app.config.port}`}`;
+}
+
+/** Does X25519 with a clamped scalar give all zeros for this key (a small-order point)? */
+function isLowOrderX25519(raw: Uint8Array): boolean {
+  try {
+    const out = diffieHellman({ privateKey: generateKeyPairSync("x25519").privateKey, publicKey: publicKeyFromRaw("X25519", raw) });
+    return out.every((b) => b === 0);
+  } catch {
+    return true; // OpenSSL refuses an all-zero result
+  }
+}
+
+const ROUTES: Route[] = [
+  route("/api/auth/keypair/challenge", "POST", false, ({ app }, _p, body) => {
+    const { key } = schema.challengeRequest(body);
+    return { nonce: app.nonces.issue(key.toString("base64"), app.now()) };
+  }),
+  route("/api/auth/keypair/token", "POST", false, ({ app }, _p, body) => {
+    const r = schema.tokenRequest(body);
+    const now = app.now();
+    if (!app.nonces.isLiveFor(r.nonce, r.keyB64, now)) throw new HttpError("unauthorized", "unknown, expired, used or foreign nonce");
+    if (!verifyStrict(r.key, Buffer.from(r.nonce, "base64"), r.signature)) throw new HttpError("unauthorized", "bad signature");
+    app.nonces.consume(r.nonce);
+    return app.issuer.mint(r.keyB64, now);
+  }),
+  route("/v1/repos", "POST", true, ({ app, caller }, _p, body) => {
+    const r = schema.createRepoRequest(body);
+    return vault.createRepo(app.store, app.config, caller, r.manifest, r.envelope);
+  }),
+  route("/v1/repos/{repoId}/pull", "POST", true, ({ app, caller }, [raw], body) => {
+    const r = schema.pullRequest(body);
+    return vault.pull(app.store, caller, repoIdFromPath(raw as string, r.repoId), r.known);
+  }),
+  route("/v1/repos/{repoId}/push", "POST", true, ({ app, caller }, [raw], body) => {
+    const r = schema.pushRequest(body);
+    const id = repoIdFromPath(raw as string, r.repoId);
+    return vault.push(app.store, app.config, caller, id, r.envelope, r.expected, r.rotatedMembers);
+  }),
+  route("/v1/repos/{repoId}/add-member", "POST", true, ({ app, caller }, [raw], body) => {
+    const r = schema.addMemberRequest(body);
+    return vault.addMember(app.store, app.config, caller, repoIdFromPath(raw as string, r.repoId), r.member);
+  }),
+  route("/v1/repos/{repoId}/remove-member", "POST", true, ({ app, caller }, [raw], body) => {
+    const r = schema.removeMemberRequest(body);
+    const id = repoIdFromPath(raw as string, r.repoId);
+    return vault.removeMember(app.store, caller, id, r.removedMemberId, r.envelope, r.members, r.newKeyEpoch);
+  }),
+  route("/v1/repos/{repoId}/member/{memberId}", "GET", true, ({ app, caller }, [rawRepo, rawMember]) => {
+    const id = repoIdFromPath(rawRepo as string, null);
+    const memberId = pathId(rawMember as string, "memberId");
+    schema.keyId(memberId, "path memberId");
+    return vault.fetchMember(app.store, caller, id, memberId);
+  }),
+  route("/v1/key-binding", "POST", true, ({ app, req, caller }, _p, body) => {
+    const r = schema.keyBindingRequest(body);
+    if (isLowOrderX25519(r.x25519)) throw badRequest("low-order X25519 key", "x25519PublicKey");
+    return {
+      ed25519PublicKey: caller,
+      x25519PublicKey: r.x25519B64,
+      keyBindingSig: app.issuer.bind(caller, r.x25519B64).toString("base64"),
+      kid: app.issuer.kid,
+      issuerJwksUrl: `${baseUrl(app, req)}/.well-known/jwks.json`,
+    };
+  }),
+  route("/.well-known/avp", "GET", false, ({ app, req }) => {
+    const base = baseUrl(app, req);
+    const c = app.config;
+    return {
+      profiles: ["http-json"],
+      avpVersion: "0.4",
+      issuerJwksUrl: `${base}/.well-known/jwks.json`,
+      keyBindingUrl: `${base}/v1/key-binding`,
+      limits: {
+        maxBodyBytes: c.maxBodyBytes,
+        maxReposPerMember: c.maxReposPerMember,
+        maxMembersPerRepo: c.maxMembersPerRepo,
+        nonceTtlSeconds: c.nonceTtlSeconds,
+        tokenTtlSeconds: c.tokenTtlSeconds,
+      },
+      implementation: { ...IMPLEMENTATION },
+    };
+  }),
+  route("/.well-known/jwks.json", "GET", false, ({ app }) => ({ keys: [app.issuer.jwk()] })),
+];
+
+function bearer(app: App, req: IncomingMessage): string {
+  const h = req.headers.authorization;
+  const m = h === undefined ? null : /^Bearer ([A-Za-z0-9_.-]+)$/i.exec(h);
+  const caller = m === null ? null : app.issuer.verify(m[1] as string, app.now());
+  if (caller === null) throw new HttpError("unauthorized", "missing, malformed, expired or foreign bearer token");
+  return caller;
+}
+
+class BodyTooLarge extends Error {}
+
+/** Read the body, giving up (BodyTooLarge) as soon as it passes `limit`. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (c: Buffer): void => {
+      size += c.length;
+      if (size > limit) {
+        req.off("data", onData);
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(c);
+    };
+    req.on("data", onData);
+    req.on("end", () => resolve(Buffer.concat(chunks, size)));
+    req.on("error", reject);
+  });
+}
+
+const tooLarge = (): HttpError => new HttpError("too_large", "request body too large");
+
+function send(res: ServerResponse, status: number, body: JsonValue, headers: Record<string, string> = {}): void {
+  const text = stringify(body);
+  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function errorBody(e: HttpError): JsonValue {
+  return e.detail === undefined ? { error: e.message, code: e.code } : { error: e.message, code: e.code, detail: e.detail };
+}
+
+async function dispatch(app: App, req: IncomingMessage, found: { route: Route; params: string[] }): Promise<JsonValue> {
+  const { route: r, params } = found;
+  const declared = req.headers["content-length"];
+  if (declared !== undefined && Number(declared) > app.config.maxBodyBytes) throw tooLarge();
+  const caller = r.auth ? bearer(app, req) : "";
+  let body: JsonValue = null;
+  if (r.method === "POST") {
+    let bytes: Buffer;
+    try {
+      bytes = await readBody(req, app.config.maxBodyBytes);
+    } catch (e) {
+      if (e instanceof BodyTooLarge) throw tooLarge();
+      throw e;
+    }
+    try {
+      body = parseJsonBytes(bytes);
+    } catch (e) {
+      if (e instanceof JsonSyntaxError) throw badRequest("malformed JSON", e.message);
+      throw e;
+    }
+    if (!isObject(body)) throw badRequest("malformed JSON", "the top level must be an object");
+  }
+  return r.handle({ app, req, caller }, params, body);
+}
+
+export function createServer(app: App): Server {
+  const server = createHttpServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const rawPath = (req.url ?? "/").split("?")[0] as string;
+    const segments = rawPath.startsWith("/") ? rawPath.split("/").slice(1) : [];
+    let template = "(unknown)";
+    const finish = (status: number, body: JsonValue, headers: Record<string, string>, code: string | null): void => {
+      send(res, status, body, headers);
+      if (app.config.log) {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        process.stdout.write(`${JSON.stringify({ method: req.method, route: template, status, code, ms: Math.round(ms * 100) / 100 })}\n`);
+      }
+    };
+    const fail = (e: unknown): void => {
+      if (e instanceof HttpError) {
+        const headers = { ...e.headers };
+        // An oversized body is answered unread; close rather than read the rest.
+        if (e.code === "too_large") headers["Connection"] = "close";
+        finish(e.status, errorBody(e), headers, e.code);
+      } else {
+        process.stderr.write(`internal error on ${template}: ${(e as Error)?.stack ?? String(e)}\n`);
+        finish(500, { error: "internal server error", code: "server_error" }, { Connection: "close" }, "server_error");
+      }
+    };
+    const candidates = ROUTES.map((r) => ({ route: r, params: r.match(segments) })).filter(
+      (c): c is { route: Route; params: string[] } => c.params !== null,
+    );
+    if (candidates.length === 0) return fail(new HttpError("not_found", "no such route"));
+    template = candidates[0]?.route.template ?? template;
+    const found = candidates.find((c) => c.route.method === req.method);
+    if (found === undefined) {
+      const allow = [...new Set(candidates.map((c) => c.route.method))].join(", ");
+      return fail(new HttpError("method_not_allowed", "method not allowed", undefined, { Allow: allow }));
+    }
+    dispatch(app, req, found).then((body) => finish(200, body, {}, null), fail);
+  });
+  return server;
+}
