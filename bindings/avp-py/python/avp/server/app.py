@@ -1,0 +1,372 @@
+"""The ASGI application: routing on the raw path, the order of checks, errors and logs.
+
+Wire contract §1 fixes the order in which a request is checked, so that a request with several
+faults gets the same answer from every server: route (404) → method (405) → Content-Length (413)
+→ bearer token (401) → body size (413) → strict JSON and schema (400) → path ids (400) → repo
+exists (404) → caller is a member (403) → route semantics. Steps 1-5 run on the event loop;
+decoding, validation and storage run in a worker thread.
+
+Routing splits the *escaped* path on ``/`` before percent-decoding (a member id may contain
+``%2F``), which Starlette's decoded-path routing cannot do; hence one custom route.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Union
+from urllib.parse import unquote_to_bytes
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import BaseRoute, Match
+from starlette.types import Receive, Scope, Send
+
+from avp.crypto import ed25519_verify, is_low_order_x25519
+from avp.errors import AvpError, BadRequest, MethodNotAllowed, NotFound, QuotaExceeded, TooLarge, Unauthorized
+from avp.server import logs, wire
+from avp.server.config import ServerConfig
+from avp.server.keys import load_seed
+from avp.server.store import Store, open_store
+from avp.server.strictjson import dumps, loads_object
+from avp.server.tokens import Caller, Issuer
+from avp.server.vault import Vault
+
+try:
+    from importlib.metadata import version as _dist_version
+
+    VERSION = _dist_version("avp")
+except Exception:  # not installed as a distribution (e.g. a source checkout on sys.path)
+    VERSION = "0+unknown"
+
+AVP_VERSION = "0.4"
+_BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+_JSON = [(b"content-type", b"application/json")]
+
+Body = Union[str, dict[str, Any]]
+
+
+@dataclass
+class Call:
+    """What a handler gets: the checked caller, the raw body and the escaped path ids."""
+
+    server: AvpServer
+    caller: Optional[Caller]
+    body: bytes
+    ids: tuple[bytes, ...]
+    base_url: str
+
+    @property
+    def member_id(self) -> str:
+        assert self.caller is not None
+        return self.caller.member_id
+
+    def json(self) -> dict[str, Any]:
+        return loads_object(self.body)
+
+    def path_id(self, index: int) -> str:
+        """Percent-decode one path id segment (UTF-8, strict escapes, ``+`` stays ``+``)."""
+        raw = self.ids[index]
+        if b"%" in raw:
+            if _BAD_ESCAPE.search(raw):
+                raise BadRequest("invalid path", detail="bad percent-escape in a path segment")
+            raw = unquote_to_bytes(raw)
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequest("invalid path", detail="a path segment is not UTF-8") from None
+
+    def path_repo(self, body_repo_id: Optional[str]) -> str:
+        repo_id = wire.repo_id(self.path_id(0), "path repoId")
+        if body_repo_id is not None and body_repo_id != repo_id:
+            raise BadRequest("invalid path", detail="the path repoId and the body repoId differ")
+        return repo_id
+
+
+Handler = Callable[[Call], Body]
+
+
+# --- handlers (run in a worker thread) -------------------------------------------------------------
+def challenge(call: Call) -> Body:
+    member_id = wire.challenge_request(call.json())
+    nonce = os.urandom(32)
+    now = time.time()
+    call.server.store.add_nonce(nonce, member_id, now + call.server.config.limits.nonce_ttl_seconds, now)
+    return {"nonce": base64.b64encode(nonce).decode("ascii")}
+
+
+def token(call: Call) -> Body:
+    member_id, public, nonce, signature = wire.token_request(call.json())
+    # Verify first: a forged attempt must not consume (burn) the client's nonce.
+    if not ed25519_verify(public, nonce, signature):
+        raise Unauthorized("bad signature")
+    if not call.server.store.take_nonce(nonce, member_id, time.time()):
+        raise Unauthorized("unknown, expired, used or other-key nonce")
+    jwt, expires_at = call.server.issuer.mint(member_id)
+    return {"token": jwt, "expiresAt": expires_at}
+
+
+def create_repo(call: Call) -> Body:
+    manifest, envelope = wire.create_request(call.json())
+    return call.server.vault.create(call.member_id, manifest, envelope)
+
+
+def pull(call: Call) -> Body:
+    repo_id, known = wire.pull_request(call.json())
+    return call.server.vault.pull(call.member_id, call.path_repo(repo_id), known)
+
+
+def push(call: Call) -> Body:
+    repo_id, envelope, expected, rotated = wire.push_request(call.json())
+    return call.server.vault.push(call.member_id, call.path_repo(repo_id), envelope, expected, rotated)
+
+
+def add_member(call: Call) -> Body:
+    repo_id, member = wire.add_member_request(call.json())
+    return call.server.vault.add_member(call.member_id, call.path_repo(repo_id), member)
+
+
+def remove_member(call: Call) -> Body:
+    repo_id, removed, envelope, rewrapped, epoch = wire.remove_member_request(call.json())
+    repo_id = call.path_repo(repo_id)
+    return call.server.vault.remove_member(call.member_id, repo_id, removed, envelope, rewrapped, epoch)
+
+
+def fetch_member(call: Call) -> Body:
+    repo_id = call.path_repo(None)
+    member_id = wire.member_id(call.path_id(1), "path memberId")
+    return call.server.vault.fetch_member(call.member_id, repo_id, member_id)
+
+
+def key_binding(call: Call) -> Body:
+    x25519_b64, x25519_raw = wire.key_binding_request(call.json())
+    if is_low_order_x25519(x25519_raw):
+        raise BadRequest("low-order X25519 key", detail="x25519PublicKey is a low-order point")
+    issuer = call.server.issuer
+    return {
+        "ed25519PublicKey": call.member_id,
+        "x25519PublicKey": x25519_b64,
+        "keyBindingSig": base64.b64encode(issuer.bind(call.member_id, x25519_b64)).decode("ascii"),
+        "kid": issuer.kid,
+        "issuerJwksUrl": call.base_url + "/.well-known/jwks.json",
+    }
+
+
+def discovery(call: Call) -> Body:
+    limits = call.server.config.limits
+    return {
+        "profiles": ["http-json"],
+        "avpVersion": AVP_VERSION,
+        "issuerJwksUrl": call.base_url + "/.well-known/jwks.json",
+        "keyBindingUrl": call.base_url + "/v1/key-binding",
+        "limits": {
+            "maxBodyBytes": limits.max_body_bytes,
+            "maxReposPerMember": limits.max_repos_per_member,
+            "maxMembersPerRepo": limits.max_members_per_repo,
+            "nonceTtlSeconds": limits.nonce_ttl_seconds,
+            "tokenTtlSeconds": limits.token_ttl_seconds,
+        },
+        "implementation": {"name": "avp-python", "language": "python", "version": VERSION},
+    }
+
+
+def jwks(call: Call) -> Body:
+    return call.server.issuer.jwks
+
+
+@dataclass(frozen=True)
+class Route:
+    #: Literal segments, with None for an id segment.
+    segments: tuple[Optional[str], ...]
+    method: str
+    template: str
+    handler: Handler
+    auth: bool
+    #: Run on the event loop (no body, no storage) instead of a worker thread.
+    inline: bool = False
+
+
+def _route(method: str, template: str, handler: Handler, *, auth: bool, inline: bool = False) -> Route:
+    segments = tuple(None if s.startswith("{") else s for s in template.strip("/").split("/"))
+    return Route(segments, method, template, handler, auth, inline)
+
+
+ROUTES: tuple[Route, ...] = (
+    _route("POST", "/api/auth/keypair/challenge", challenge, auth=False),
+    _route("POST", "/api/auth/keypair/token", token, auth=False),
+    _route("POST", "/v1/repos", create_repo, auth=True),
+    _route("POST", "/v1/repos/{repoId}/pull", pull, auth=True),
+    _route("POST", "/v1/repos/{repoId}/push", push, auth=True),
+    _route("POST", "/v1/repos/{repoId}/add-member", add_member, auth=True),
+    _route("POST", "/v1/repos/{repoId}/remove-member", remove_member, auth=True),
+    _route("GET", "/v1/repos/{repoId}/member/{memberId}", fetch_member, auth=True),
+    _route("POST", "/v1/key-binding", key_binding, auth=True),
+    _route("GET", "/.well-known/avp", discovery, auth=False, inline=True),
+    _route("GET", "/.well-known/jwks.json", jwks, auth=False, inline=True),
+)
+
+
+def match(raw_path: bytes) -> Optional[tuple[Route, tuple[bytes, ...]]]:
+    """The route of an escaped path and its (still escaped) id segments."""
+    if not raw_path.startswith(b"/"):
+        return None
+    parts = raw_path[1:].split(b"/")
+    if b"" in parts:
+        return None
+    for route in ROUTES:
+        if len(route.segments) != len(parts):
+            continue
+        ids: list[bytes] = []
+        for literal, part in zip(route.segments, parts):
+            if literal is None:
+                ids.append(part)
+            elif literal.encode() != part:
+                break
+        else:
+            return route, tuple(ids)
+    return None
+
+
+def _header(scope: Scope, name: bytes) -> Optional[bytes]:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ConnectionAbortedError("client went away")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge("body too large", detail=f"the limit is {limit} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    headers = [*headers, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _error_body(err: AvpError) -> bytes:
+    body = {"error": str(err), "code": err.code}
+    if err.detail:
+        body["detail"] = err.detail
+    return dumps(body).encode()
+
+
+class AvpServer(BaseRoute):
+    """One Starlette route that serves every path of the HTTP/JSON profile."""
+
+    def __init__(self, config: ServerConfig, store: Store) -> None:
+        self.config = config
+        self.store = store
+        self.vault = Vault(store, config.limits)
+        self.issuer = Issuer(load_seed(config, store), config.public_url, config.limits.token_ttl_seconds)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        return (Match.FULL if scope["type"] == "http" else Match.NONE), {}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
+        raise NotImplementedError("AvpServer has no named routes")
+
+    def _base_url(self, scope: Scope) -> str:
+        if self.config.public_url:
+            return self.config.public_url.rstrip("/")
+        host = _header(scope, b"host")
+        if host:
+            return "http://" + host.decode("latin-1")
+        server = scope.get("server") or (self.config.host, self.config.port)
+        return f"http://{server[0]}:{server[1]}"
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        method = scope["method"]
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        found = match(raw_path.split(b"?", 1)[0])
+        template = found[0].template if found else "(unknown)"
+        status, code = 200, None
+        try:
+            if found is None:
+                raise NotFound("no such route")
+            route, ids = found
+            if method != route.method:
+                err = MethodNotAllowed(f"use {route.method}")
+                status, code = 405, err.code
+                await _send(send, 405, _error_body(err), [*_JSON, (b"allow", route.method.encode())])
+                return
+            answer = await self._answer(scope, receive, route, ids)
+            body = (answer if isinstance(answer, str) else dumps(answer)).encode()
+            await _send(send, 200, body, _JSON)
+        except AvpError as err:
+            status, code = err.status or 500, err.code
+            headers = list(_JSON)
+            if isinstance(err, QuotaExceeded):
+                headers.append((b"retry-after", str(err.retry_after or 60).encode()))
+            await _send(send, status, _error_body(err), headers)
+        except ConnectionAbortedError:
+            status, code = 499, "client_closed"
+        except Exception:
+            status, code = 500, "server_error"
+            logs.LOGGER.exception("unhandled error", extra={"fields": {"route": template}})
+            await _send(send, 500, b'{"error":"internal error","code":"server_error"}', _JSON)
+        finally:
+            logs.request(method, template, status, code, started)
+
+    async def _answer(self, scope: Scope, receive: Receive, route: Route, ids: tuple[bytes, ...]) -> Body:
+        limit = self.config.limits.max_body_bytes
+        length = _header(scope, b"content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            raise TooLarge("body too large", detail=f"the limit is {limit} bytes")
+        caller = self._caller(scope) if route.auth else None
+        call = Call(self, caller, b"", ids, self._base_url(scope))
+        if route.inline:
+            return route.handler(call)
+        call.body = await _read_body(receive, limit)
+        return await run_in_threadpool(route.handler, call)
+
+    def _caller(self, scope: Scope) -> Caller:
+        header = _header(scope, b"authorization")
+        if header is None:
+            raise Unauthorized("missing bearer token")
+        scheme, _, credentials = header.decode("latin-1").partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():
+            raise Unauthorized("malformed authorization header")
+        return self.issuer.check(credentials.strip())
+
+
+def create_app(config: ServerConfig, store: Optional[Store] = None) -> Starlette:
+    """The Starlette application; ``store`` defaults to the one ``config.db`` names (migrated)."""
+    if store is None:
+        store = open_store(config.db)
+        store.migrate()
+    server = AvpServer(config, store)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            store.close()
+
+    return Starlette(routes=[server], lifespan=lifespan)
+
+
+def app_from_env() -> Starlette:
+    """Factory for uvicorn worker processes: the configuration comes from ``AVP_*`` variables."""
+    from avp.server.config import from_env
+
+    return create_app(from_env(os.environ))

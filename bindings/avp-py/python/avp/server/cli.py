@@ -1,0 +1,94 @@
+"""``avp serve``: run the AVP server (uvicorn, uvloop + httptools where available)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from avp.server.config import ENV, ServerConfig, from_env, to_env, with_values
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "serve",
+        help="run the AVP server",
+        description="Serve the AVP 0.4 HTTP/JSON profile. Every flag has an AVP_* environment variable; "
+        "a flag wins over the variable. See docs/server.md.",
+    )
+    env = {name: var for name, var, _ in ENV}
+    defaults = ServerConfig()
+
+    def flag(name: str, *flags: str, kind: type = str, help: str) -> None:
+        default = defaults
+        for part in name.split("."):
+            default = getattr(default, part)
+        parser.add_argument(
+            *flags,
+            dest=name,
+            type=kind,
+            default=None,
+            help=f"{help} [env {env[name]}; default {default}]",
+        )
+
+    flag("host", "--host", help="address to listen on")
+    flag("port", "--port", kind=int, help="TCP port")
+    flag("db", "--db", help="storage: a SQLite file path, 'memory:', or a postgresql:// URL")
+    flag("log_level", "--log-level", help="debug, info, warning or error")
+    flag("public_url", "--public-url", help="base URL clients use (e.g. the https URL of a TLS proxy)")
+    flag("workers", "--workers", kind=int, help="server processes (not with --db memory:)")
+    flag("signing_key_file", "--signing-key-file", help="file with the issuer's base64 Ed25519 seed")
+    flag("limits.max_body_bytes", "--max-body-bytes", kind=int, help="largest request body")
+    flag("limits.max_repos_per_member", "--max-repos-per-member", kind=int, help="repos a member may be in")
+    flag("limits.max_members_per_repo", "--max-members-per-repo", kind=int, help="members per repository")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from avp.server import logs
+    from avp.server.app import app_from_env, create_app
+    from avp.server.keys import load_seed
+    from avp.server.store import open_store
+
+    try:
+        config = with_values(from_env(os.environ), {name: getattr(args, name, None) for name, _, _ in ENV})
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if config.workers > 1 and config.db in ("memory:", ":memory:"):
+        print("error: an in-memory store cannot be shared by several workers", file=sys.stderr)
+        return 2
+    logs.configure(config.log_level)
+    if "://" not in config.db and config.db not in ("memory:", ":memory:"):
+        Path(config.db).parent.mkdir(parents=True, exist_ok=True)
+    # Migrate and settle the issuer key once, before any worker starts.
+    store = open_store(config.db)
+    try:
+        store.migrate()
+        load_seed(config, store)
+    finally:
+        if config.workers > 1:
+            store.close()
+    common: dict[str, Any] = {
+        "host": config.host,
+        "port": config.port,
+        "log_config": None,
+        "access_log": False,
+        "server_header": False,
+        "timeout_graceful_shutdown": 10,
+    }
+    if config.workers > 1:
+        os.environ.update(to_env(config))
+        uvicorn.run(
+            f"{app_from_env.__module__}:{app_from_env.__name__}",
+            factory=True,
+            workers=config.workers,
+            **common,
+        )
+    else:
+        uvicorn.run(create_app(config, store), **common)
+    return 0

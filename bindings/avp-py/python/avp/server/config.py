@@ -1,0 +1,90 @@
+"""Server configuration: flags of ``avp serve``, each with an ``AVP_*`` environment variable."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_body_bytes: int = 2_097_152
+    max_repos_per_member: int = 1000
+    max_members_per_repo: int = 256
+    nonce_ttl_seconds: int = 120
+    token_ttl_seconds: int = 3600
+
+
+def default_db() -> str:
+    """``$XDG_DATA_HOME/avp/server.sqlite3`` (``~/.local/share`` when unset)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return str(Path(base) / "avp" / "server.sqlite3")
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8787
+    #: ``memory:``, a SQLite file path, or a ``postgresql://`` URL.
+    db: str = field(default_factory=default_db)
+    log_level: str = "info"
+    #: Base URL clients use (behind a TLS proxy: the https URL); also the token issuer id.
+    public_url: Optional[str] = None
+    workers: int = 1
+    #: File holding the issuer's Ed25519 seed (base64); without it the seed lives in the database.
+    signing_key_file: Optional[str] = None
+    limits: Limits = field(default_factory=Limits)
+
+
+#: (config attribute, environment variable, type); limits are spelled ``limits.<name>``.
+ENV: tuple[tuple[str, str, type], ...] = (
+    ("host", "AVP_HOST", str),
+    ("port", "AVP_PORT", int),
+    ("db", "AVP_DB", str),
+    ("log_level", "AVP_LOG_LEVEL", str),
+    ("public_url", "AVP_PUBLIC_URL", str),
+    ("workers", "AVP_WORKERS", int),
+    ("signing_key_file", "AVP_SIGNING_KEY_FILE", str),
+    ("limits.max_body_bytes", "AVP_MAX_BODY_BYTES", int),
+    ("limits.max_repos_per_member", "AVP_MAX_REPOS_PER_MEMBER", int),
+    ("limits.max_members_per_repo", "AVP_MAX_MEMBERS_PER_REPO", int),
+    ("limits.nonce_ttl_seconds", "AVP_NONCE_TTL_SECONDS", int),
+    ("limits.token_ttl_seconds", "AVP_TOKEN_TTL_SECONDS", int),
+)
+
+
+def with_values(config: ServerConfig, values: Mapping[str, Any]) -> ServerConfig:
+    """Overlay ``{"port": 1, "limits.max_body_bytes": 2, ...}`` (None values are skipped)."""
+    top = {k: v for k, v in values.items() if v is not None and not k.startswith("limits.")}
+    lim = {k[7:]: v for k, v in values.items() if v is not None and k.startswith("limits.")}
+    known = {f.name for f in fields(Limits)}
+    if set(lim) - known:
+        raise ValueError(f"unknown limits: {sorted(set(lim) - known)}")
+    out = replace(config, **top)
+    return replace(out, limits=replace(out.limits, **lim)) if lim else out
+
+
+def from_env(environ: Mapping[str, str], base: Optional[ServerConfig] = None) -> ServerConfig:
+    values: dict[str, Any] = {}
+    for name, var, kind in ENV:
+        raw = environ.get(var)
+        if raw:
+            try:
+                values[name] = kind(raw)
+            except ValueError:
+                raise ValueError(f"{var}={raw!r} is not a valid {kind.__name__}") from None
+    return with_values(base or ServerConfig(), values)
+
+
+def to_env(config: ServerConfig) -> dict[str, str]:
+    """The environment that makes :func:`from_env` rebuild ``config`` (for worker processes)."""
+    out: dict[str, str] = {}
+    for name, var, _kind in ENV:
+        obj: Any = config
+        for part in name.split("."):
+            obj = getattr(obj, part)
+        if obj is not None:
+            out[var] = str(obj)
+    return out

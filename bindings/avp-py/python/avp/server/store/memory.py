@@ -1,0 +1,83 @@
+"""In-memory store: one process, nothing persisted (tests and throw-away servers)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Optional
+
+from avp.errors import DuplicateRepo, QuotaExceeded
+from avp.server.store import PullView, RepoRecord, Store
+
+
+class MemoryStore(Store):
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seed: Optional[bytes] = None
+        self._nonces: dict[bytes, tuple[str, float]] = {}
+        self._repos: dict[str, RepoRecord] = {}
+        self._repos_of: dict[str, set[str]] = {}
+
+    def migrate(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def signing_seed(self, candidate: bytes) -> bytes:
+        with self._lock:
+            if self._seed is None:
+                self._seed = candidate
+            return self._seed
+
+    def add_nonce(self, nonce: bytes, member_id: str, expires_at: float, now: float) -> None:
+        with self._lock:
+            if len(self._nonces) % 1024 == 1023:
+                self._nonces = {n: v for n, v in self._nonces.items() if v[1] > now}
+            self._nonces[nonce] = (member_id, expires_at)
+
+    def take_nonce(self, nonce: bytes, member_id: str, now: float) -> bool:
+        with self._lock:
+            entry = self._nonces.get(nonce)
+            if entry is None or entry[0] != member_id or entry[1] <= now:
+                return False
+            del self._nonces[nonce]
+            return True
+
+    def create_repo(self, record: RepoRecord, creator: str, max_repos_per_member: int) -> None:
+        with self._lock:
+            if record.repo_id in self._repos:
+                raise DuplicateRepo("repository already exists")
+            if len(self._repos_of.get(creator, ())) >= max_repos_per_member:
+                raise QuotaExceeded("too many repositories for this member", retry_after=60)
+            self._repos[record.repo_id] = record
+            self._index(record, ())
+
+    def load(self, repo_id: str) -> Optional[RepoRecord]:
+        return self._repos.get(repo_id)
+
+    def pull(self, repo_id: str, member_id: str, known_version: int) -> Optional[PullView]:
+        record = self._repos.get(repo_id)
+        if record is None:
+            return None
+        changed = record.payload_version != known_version
+        return PullView(
+            is_member=member_id in record.member_ids,
+            payload_version=record.payload_version,
+            manifest=record.manifest,
+            envelope=record.envelope if changed else None,
+        )
+
+    def replace(self, old: RepoRecord, new: RepoRecord) -> bool:
+        with self._lock:
+            current = self._repos.get(old.repo_id)
+            if current is None or current.rev != old.rev:
+                return False
+            self._repos[new.repo_id] = new
+            self._index(new, old.member_ids)
+            return True
+
+    def _index(self, record: RepoRecord, old_members: tuple[str, ...]) -> None:
+        for member in old_members:
+            self._repos_of[member].discard(record.repo_id)
+        for member in record.member_ids:
+            self._repos_of.setdefault(member, set()).add(record.repo_id)
