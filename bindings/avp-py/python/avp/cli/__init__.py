@@ -17,7 +17,9 @@ from avp.errors import AvpError
 
 #: (sub-command, module): each module has ``register(subparsers)`` that adds its parser and sets
 #: ``func(args) -> int`` as the parser default.
-COMMANDS: list[tuple[str, str]] = []
+COMMANDS: list[tuple[str, str]] = [
+    ("serve", "avp.server.cli"),
+]
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
 
