@@ -1,6 +1,8 @@
 // A strict JSON reader and the matching writer. JSON.parse cannot see what the wire contract
 // rejects (duplicate keys, nesting depth, `1.0` vs `1` for counters, lone surrogates) nor keep a
 // number it cannot represent (2^53+1) for verbatim passthrough of unknown manifest fields.
+// Like the Python server, a `\ud800` escape (lone surrogate) is legal JSON and is kept; fields
+// with stricter rules (repoId) reject it themselves.
 
 /** A number literal kept as its source text: not an integer literal, or outside the safe range. */
 export class RawNumber {
@@ -97,6 +99,8 @@ class Parser {
       const n = Number(m[0]);
       // -0 is the integer 0; beyond ±(2^53-1) the double no longer names the literal.
       if (Number.isSafeInteger(n)) return n === 0 ? 0 : n;
+    } else if (!Number.isFinite(Number(m[0]))) {
+      this.fail("number out of range"); // 1e400: no double can hold it, as the Python server rules
     }
     return new RawNumber(m[0]);
   }
@@ -154,8 +158,6 @@ class Parser {
           this.fail("invalid escape");
       }
     }
-    // Raw text from a fatal UTF-8 decode has no lone surrogates; escapes could introduce them.
-    if (!out.isWellFormed()) this.fail("lone surrogate in string");
     return out;
   }
 

@@ -107,8 +107,7 @@ export function keyId(s: string, what: string): Buffer {
 export function checkRepoId(id: string, where: string): void {
   // Length in characters (code points), as the contract counts them.
   const n = [...id].length;
-  // eslint-disable-next-line no-control-regex
-  if (n < 1 || n > 255 || /[\u0000-\u001f\u007f]/.test(id) || id === "." || id === "..") {
+  if (n < 1 || n > 255 || /[\u0000-\u001f\u007f]/.test(id) || id === "." || id === ".." || !id.isWellFormed()) {
     throw badRequest("malformed request", `${where}: invalid repoId`);
   }
 }
