@@ -1,0 +1,120 @@
+//! Ed25519 (RFC 8032) signing and the project's one strict verification policy.
+//!
+//! Accepted iff all of: the public key A and the commitment R are canonical encodings
+//! (y < p, and no "negative zero" x) of points that are not of small order; S < L; and the
+//! cofactorless equation `[S]B = R + [k]A` holds (ed25519-dalek `verify_strict`, which recomputes
+//! R and compares encodings). This rejects the "universal signature" of the small-order key
+//! `01 00..00` with `01 00..00 ‖ 0^32`. The accept-set is pinned by the CCTV and Wycheproof tests.
+
+use curve25519_dalek::edwards::CompressedEdwardsY;
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+
+use crate::secret::Secret32;
+
+/// The public key of a 32-byte seed.
+pub fn public_key(seed: &Secret32) -> [u8; 32] {
+    SigningKey::from_bytes(seed.expose())
+        .verifying_key()
+        .to_bytes()
+}
+
+/// A fresh keypair: (seed, public).
+pub fn generate() -> (Secret32, [u8; 32]) {
+    let seed = Secret32::random();
+    let public = public_key(&seed);
+    (seed, public)
+}
+
+/// A deterministic RFC 8032 signature.
+pub fn sign(seed: &Secret32, message: &[u8]) -> [u8; 64] {
+    SigningKey::from_bytes(seed.expose())
+        .sign(message)
+        .to_bytes()
+}
+
+/// Whether `bytes` is the canonical encoding of a curve point that is not of small order.
+fn is_canonical_large_order(bytes: &[u8; 32]) -> bool {
+    let compressed = CompressedEdwardsY(*bytes);
+    match compressed.decompress() {
+        Some(point) => point.compress() == compressed && !point.is_small_order(),
+        None => false,
+    }
+}
+
+/// Verify under the strict policy above. Every rejection is a plain `false`.
+pub fn verify(public: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
+    let r: &[u8; 32] = signature[..32].try_into().expect("64-byte signature");
+    if !is_canonical_large_order(public) || !is_canonical_large_order(r) {
+        return false;
+    }
+    let Ok(key) = VerifyingKey::from_bytes(public) else {
+        return false;
+    };
+    // verify_strict rejects S >= L and recomputes R; the checks above add canonical A and R.
+    key.verify_strict(message, &Signature::from_bytes(signature))
+        .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h32(h: &str) -> [u8; 32] {
+        hex::decode(h).unwrap().try_into().unwrap()
+    }
+
+    // RFC 8032 §7.1 TEST 1 and TEST 2.
+    #[test]
+    fn rfc8032_tests_1_and_2() {
+        let cases = [
+            (
+                "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+                "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+                "",
+                "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+            ),
+            (
+                "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+                "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
+                "72",
+                "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00",
+            ),
+        ];
+        for (seed, public, msg, sig) in cases {
+            let seed = Secret32::new(h32(seed));
+            let msg = hex::decode(msg).unwrap();
+            assert_eq!(hex::encode(public_key(&seed)), public);
+            let s = sign(&seed, &msg);
+            assert_eq!(hex::encode(s), sig);
+            assert!(verify(&h32(public), &msg, &s));
+            assert!(!verify(&h32(public), b"other", &s));
+        }
+    }
+
+    #[test]
+    fn universal_signature_is_rejected() {
+        let mut key = [0u8; 32];
+        key[0] = 1;
+        let mut sig = [0u8; 64];
+        sig[0] = 1;
+        for msg in [&b""[..], b"any message", b"login"] {
+            assert!(!verify(&key, msg, &sig));
+        }
+    }
+
+    #[test]
+    fn s_not_reduced_is_rejected() {
+        let seed = Secret32::new([7u8; 32]);
+        let public = public_key(&seed);
+        let mut sig = sign(&seed, b"m");
+        // S + L is the same scalar mod L but not canonical.
+        let l = h32("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
+        let mut carry = 0u16;
+        for i in 0..32 {
+            let v = sig[32 + i] as u16 + l[i] as u16 + carry;
+            sig[32 + i] = v as u8;
+            carry = v >> 8;
+        }
+        assert!(!verify(&public, b"m", &sig));
+    }
+}
