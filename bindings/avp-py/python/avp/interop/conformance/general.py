@@ -1,0 +1,104 @@
+"""§1 errors and §7 discovery: the shape every answer has before any vault semantics."""
+
+from __future__ import annotations
+
+import base64
+
+from avp.interop.conformance.suite import Context, check, new_repo_id
+from avp.interop.material import Member
+
+LIMIT_NAMES = ("maxBodyBytes", "maxReposPerMember", "maxMembersPerRepo", "nonceTtlSeconds", "tokenTtlSeconds")
+
+
+@check(
+    "7.discovery.document", "GET /.well-known/avp: profiles, avpVersion, issuerJwksUrl, keyBindingUrl, limits"
+)
+def discovery(ctx: Context) -> None:
+    data = ctx.expect_ok(ctx.request("GET", "/.well-known/avp"), "discovery")
+    ctx.expect("http-json" in (data.get("profiles") or []), "discovery", "profiles contains http-json", data)
+    ctx.expect(data.get("avpVersion") == "0.4", "discovery", "avpVersion 0.4", data)
+    for name in ("issuerJwksUrl", "keyBindingUrl"):
+        url = data.get(name)
+        ctx.expect(
+            isinstance(url, str) and url.startswith(("http://", "https://")),
+            "discovery",
+            f"{name}: a URL",
+            data,
+        )
+    limits = data.get("limits")
+    ctx.expect(isinstance(limits, dict), "discovery", "a 'limits' object", data)
+    assert isinstance(limits, dict)
+    for name in LIMIT_NAMES:
+        value = limits.get(name)
+        ctx.expect(
+            isinstance(value, int) and not isinstance(value, bool) and value > 0,
+            "discovery",
+            f"limits.{name}: a positive integer",
+            limits,
+        )
+
+
+@check("7.jwks.document", "GET /.well-known/jwks.json: OKP/Ed25519 keys with kid, alg EdDSA, a 32-byte x")
+def jwks(ctx: Context) -> None:
+    data = ctx.expect_ok(ctx.request("GET", "/.well-known/jwks.json"), "jwks")
+    keys = data.get("keys")
+    ctx.expect(isinstance(keys, list) and len(keys) >= 1, "jwks", "a non-empty 'keys' list", data)
+    assert isinstance(keys, list)
+    for key in keys:
+        ctx.expect(
+            isinstance(key, dict) and key.get("kty") == "OKP" and key.get("crv") == "Ed25519",
+            "jwks",
+            "kty OKP, crv Ed25519",
+            key,
+        )
+        ctx.expect(bool(key.get("kid")) and key.get("alg") == "EdDSA", "jwks", "a kid and alg EdDSA", key)
+        x = str(key.get("x", ""))
+        ctx.expect(
+            "=" not in x and len(base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))) == 32,
+            "jwks",
+            "x: base64url of 32 bytes",
+            key,
+        )
+
+
+@check("1.errors.unknown-route", "an unknown route is 404 not_found with a JSON error body")
+def unknown_route(ctx: Context) -> None:
+    ctx.expect_error(ctx.request("GET", "/v1/definitely-not-a-route"), 404, "not_found", "GET unknown route")
+
+
+@check(
+    "1.errors.method-not-allowed", "a known route with the wrong method is 405 method_not_allowed with Allow"
+)
+def wrong_method(ctx: Context) -> None:
+    resp = ctx.request("GET", "/v1/repos")
+    ctx.expect_error(resp, 405, "method_not_allowed", "GET /v1/repos")
+    ctx.expect(
+        "POST" in (resp.header("allow") or ""),
+        "GET /v1/repos",
+        "an Allow header naming POST",
+        str(resp.header("allow")),
+    )
+
+
+@check("1.errors.trailing-slash", "a trailing slash or an empty segment is 404")
+def trailing_slash(ctx: Context) -> None:
+    member = Member.random()
+    repo_id, _body, _key = ctx.create(member)
+    token = ctx.token(member)
+    body = {"repoId": repo_id, "knownPayloadVersion": 0}
+    ctx.expect_error(
+        ctx.request("POST", ctx.repo_path(repo_id, "pull") + "/", body, token=token),
+        404,
+        "not_found",
+        "pull/",
+    )
+    ctx.expect_error(
+        ctx.request("POST", "/v1/repos//pull", body, token=token), 404, "not_found", "empty repo segment"
+    )
+
+
+@check("1.errors.auth-before-existence", "order of checks: a bad token on an unknown repo is 401, not 404")
+def auth_before_existence(ctx: Context) -> None:
+    repo_id = new_repo_id()
+    resp = ctx.request("POST", ctx.repo_path(repo_id, "pull"), {"repoId": repo_id, "knownPayloadVersion": 0})
+    ctx.expect_error(resp, 401, "unauthorized", "pull unknown repo without a token")

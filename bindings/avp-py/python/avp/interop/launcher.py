@@ -1,0 +1,247 @@
+"""Build, start, probe and stop the servers the runner plays against.
+
+Everything started here is stopped here: each server runs in its own process group so that a
+wrapper (npm, a shell) cannot leave a child behind, and its output goes to a log file in the report
+folder. A server given by URL is only probed, never started, and its storage is never touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Callable, Optional
+
+from avp.interop.registry import Build, Implementation, Launch, expand
+
+
+class Unavailable(Exception):
+    """An implementation cannot be played here (build failed, missing file, never ready)."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _newest(root: Path, names: tuple[str, ...]) -> Optional[float]:
+    stamps: list[float] = []
+    for name in names:
+        path = root / name
+        if path.is_dir():
+            stamps.extend(p.stat().st_mtime for p in path.rglob("*") if p.is_file())
+        elif path.exists():
+            stamps.append(path.stat().st_mtime)
+    return max(stamps) if stamps else None
+
+
+def build_is_fresh(build: Build) -> bool:
+    """True when every output exists and is newer than every input (the build can be skipped)."""
+    if not all((build.cwd / o).exists() for o in build.outputs):
+        return False
+    oldest_output = min((build.cwd / o).stat().st_mtime for o in build.outputs)
+    newest_input = _newest(build.cwd, build.inputs)
+    return newest_input is None or oldest_output >= newest_input
+
+
+def run_build(impl: Implementation, log_dir: Path, say: Callable[[str], None]) -> None:
+    build = impl.build
+    if build is None or build_is_fresh(build):
+        return
+    say(f"building {impl.name} in {build.cwd} (first use or sources changed)")
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with open(log_dir / f"build-{impl.name}.log", "wb") as log:
+        for command in build.commands:
+            try:
+                proc = subprocess.run(  # noqa: S603 - commands come from the user's own registry
+                    list(command), cwd=build.cwd, stdout=log, stderr=subprocess.STDOUT, check=False
+                )
+            except OSError as err:
+                raise Unavailable(f"build step {' '.join(command)!r} could not start: {err}") from err
+            if proc.returncode != 0:
+                raise Unavailable(
+                    f"build step {' '.join(command)!r} exited {proc.returncode} (log: {log.name})"
+                )
+    # tsc keeps the mtime of unchanged outputs: mark the build so the cache check sees it as new
+    now = time.time()
+    for output in build.outputs:
+        with contextlib.suppress(OSError):
+            os.utime(build.cwd / output, (now, now))
+
+
+#: the port a server image listens on inside its container (interop/docker/*.Dockerfile)
+CONTAINER_PORT = 8787
+
+
+def docker_engine() -> tuple[Any, str]:
+    """The Docker SDK client when an engine answers, else None; and one line saying which."""
+    try:
+        docker: Any = importlib.import_module("docker")
+    except ImportError:
+        return (
+            None,
+            "docker: the Docker SDK is not installed (pip install 'avp[docker]'); using local processes",
+        )
+    try:
+        client = docker.from_env(timeout=2)
+        client.ping()
+    except Exception as err:
+        return None, f"docker: no engine answers ({type(err).__name__}); using local processes"
+    return client, "docker: engine available; servers with a docker_image run as containers"
+
+
+def probe(url: str, timeout: float = 2.0) -> dict[str, Any]:
+    """GET ``url`` and return its JSON object (raises on any failure)."""
+    with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - http(s) URLs only
+        data = json.loads(resp.read())
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    return data
+
+
+@dataclass
+class RunningServer:
+    impl: Implementation
+    url: str
+    discovery: dict[str, Any]
+    proc: Optional[subprocess.Popen[bytes]] = None
+    log: Optional[IO[bytes]] = None
+    tmp: Optional[tempfile.TemporaryDirectory[str]] = None
+    container: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        info = self.discovery.get("implementation")
+        if self.impl.version != "auto" or not isinstance(info, dict):
+            return self.impl.version
+        return str(info.get("version", "unknown"))
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+        if self.container is not None:
+            with contextlib.suppress(Exception):
+                self.container.stop(timeout=5)
+            self.container = None
+        if self.log is not None:
+            self.log.close()
+            self.log = None
+        if self.tmp is not None:
+            self.tmp.cleanup()
+            self.tmp = None
+
+
+def wait_ready(
+    url: str, ready_path: str, timeout: float, proc: Optional[subprocess.Popen[bytes]]
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise Unavailable(f"exited with status {proc.returncode} before it was ready")
+        try:
+            return probe(url + ready_path, timeout=1.0)
+        except (OSError, ValueError, urllib.error.URLError) as err:
+            last = str(err)
+        time.sleep(0.05)
+    raise Unavailable(f"not ready after {timeout:.0f} s at {url}{ready_path} ({last})")
+
+
+def start_server(impl: Implementation, log_dir: Path, docker: Any = None) -> RunningServer:
+    """Start (or, for a URL, probe) a server; raises :class:`Unavailable` with a reason.
+
+    ``docker`` is a Docker SDK client (see :func:`docker_engine`): when given, entries with a
+    ``docker_image`` run as containers instead of local processes.
+    """
+    if impl.url is not None:
+        try:
+            discovery = probe(impl.url + "/.well-known/avp", timeout=5.0)
+        except (OSError, ValueError, urllib.error.URLError) as err:
+            raise Unavailable(f"{impl.url}/.well-known/avp did not answer: {err}") from err
+        return RunningServer(impl, impl.url, discovery)
+    launch = impl.server
+    if launch is None:
+        raise Unavailable("no [server] section")
+    if docker is not None and launch.docker_image:
+        return _start_container(impl, launch, docker)
+    return _start_process(impl, launch, log_dir)
+
+
+def _start_container(impl: Implementation, launch: Launch, docker: Any) -> RunningServer:
+    port = free_port()
+    values = {"python": "python", "port": str(CONTAINER_PORT), "tmp": "/tmp", "here": "/srv"}  # noqa: S108
+    try:
+        container = docker.containers.run(
+            launch.docker_image,
+            detach=True,
+            remove=True,
+            environment={k: expand(v, values) for k, v in launch.env},
+            ports={f"{CONTAINER_PORT}/tcp": ("127.0.0.1", port)},
+        )
+    except Exception as err:
+        raise Unavailable(f"could not start image {launch.docker_image}: {err}") from err
+    url = f"http://127.0.0.1:{port}"
+    server = RunningServer(impl, url, {}, container=container)
+    try:
+        server.discovery = wait_ready(url, launch.ready_path, launch.ready_timeout, None)
+    except Unavailable:
+        server.stop()
+        raise
+    return server
+
+
+def _start_process(impl: Implementation, launch: Launch, log_dir: Path) -> RunningServer:
+    port = free_port()
+    tmp = tempfile.TemporaryDirectory(prefix=f"avp-interop-{impl.name}-")
+    values = {"python": sys.executable, "port": str(port), "tmp": tmp.name, "here": str(launch.cwd or ".")}
+    command = [expand(a, values) for a in launch.command]
+    env = dict(os.environ)
+    env.update({k: expand(v, values) for k, v in launch.env})
+    if launch.cwd is not None and not launch.cwd.is_dir():
+        tmp.cleanup()
+        raise Unavailable(f"missing folder {launch.cwd}")
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = open(log_dir / f"server-{impl.name}.log", "wb")
+    try:
+        proc = subprocess.Popen(  # noqa: S603 - the command comes from the user's own registry
+            command,
+            cwd=launch.cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    except OSError as err:
+        log.close()
+        tmp.cleanup()
+        raise Unavailable(f"could not start {command[0]!r}: {err}") from err
+    url = f"http://127.0.0.1:{port}"
+    server = RunningServer(impl, url, {}, proc=proc, log=log, tmp=tmp)
+    try:
+        server.discovery = wait_ready(url, launch.ready_path, launch.ready_timeout, proc)
+    except Unavailable:
+        server.stop()
+        raise
+    return server
