@@ -94,6 +94,11 @@ function kek(privateKey: KeyObject, peerRaw: Uint8Array, ephemeralRaw: Uint8Arra
   return Buffer.from(hkdfSync("sha256", shared, ephemeralRaw, WRAP_INFO, 32));
 }
 
+/** AES-256-GCM of a data key under a KEK, aad = the scheme's info string (wrap step 4). */
+export function sealDataKey(kek: Uint8Array, iv: Uint8Array, dataKey: Uint8Array): Buffer {
+  return gcmSeal(kek, iv, WRAP_INFO, dataKey);
+}
+
 /** Wrap a 32-byte data key to a recipient; `ephemeral` and `iv` are fixed only by known-answer tests. */
 export function wrapDataKey(
   dataKey: Uint8Array,
@@ -102,7 +107,7 @@ export function wrapDataKey(
   iv: Uint8Array = randomBytes(12),
 ): WrappedKey {
   const ephemeralRaw = rawPublic(ephemeral);
-  const ct = gcmSeal(kek(ephemeral, recipientPublicRaw, ephemeralRaw), iv, WRAP_INFO, dataKey);
+  const ct = sealDataKey(kek(ephemeral, recipientPublicRaw, ephemeralRaw), iv, dataKey);
   return { schemeId: SCHEME_ID, ephemeralPublicKey: encodeStd(ephemeralRaw), iv: encodeStd(iv), ciphertext: encodeStd(ct) };
 }
 

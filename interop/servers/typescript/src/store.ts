@@ -47,7 +47,12 @@ export class Store {
       store.persist(store.repos);
       return store;
     }
-    const doc = parseJson(text, FILE_MAX_DEPTH);
+    let doc;
+    try {
+      doc = parseJson(text, FILE_MAX_DEPTH);
+    } catch (e) {
+      throw new StateFileError(`${file} is not valid JSON: ${(e as Error).message}`);
+    }
     const seed = isObject(doc) && typeof doc["signingKeySeed"] === "string" ? decodeStd(doc["signingKeySeed"]) : null;
     if (!isObject(doc) || doc["format"] !== FORMAT || seed === null || seed.length !== 32 || !isObject(doc["repos"])) {
       throw new StateFileError(`${file} is not an ${FORMAT} state file`);

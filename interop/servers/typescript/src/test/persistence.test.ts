@@ -1,0 +1,75 @@
+// AVP_STATE_FILE: everything acknowledged survives a restart (new process state, same file),
+// including the signing key (tokens stay valid) and manifests with unknown fields.
+
+import { strict as assert } from "node:assert";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { Identity } from "../identity";
+import { StateFileError, Store } from "../store";
+import { Issuer } from "../tokens";
+import { call, createBody, envelope, login, memberEntry, startServer } from "./helpers";
+
+const dir = mkdtempSync(join(tmpdir(), "avp-ts-state-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("durable state", () => {
+  it("a restarted server has every acknowledged write and honours old tokens", async () => {
+    const file = join(dir, "state.json");
+    const alice = Identity.random();
+    const bob = Identity.random();
+    let s = await startServer({ stateFile: file }, Store.open(file, Issuer.freshSeed()));
+    const token = await login(s.url, alice);
+    const c = createBody(alice, "persist/é+", { shareRefreshTokens: false, extra: { big: 1 } });
+    const path = `/v1/repos/${encodeURIComponent(c.repoId)}`;
+    assert.equal((await call(s.url, "POST", "/v1/repos", c.body, token)).status, 200);
+    assert.equal((await call(s.url, "POST", `${path}/push`, { repoId: c.repoId, envelope: envelope(c.dataKey, c.repoId, 2, 0), expectedPayloadVersion: 1 }, token)).status, 200);
+    assert.equal((await call(s.url, "POST", `${path}/add-member`, { repoId: c.repoId, member: memberEntry(bob, c.dataKey, 0) }, token)).status, 200);
+    const before = await call(s.url, "POST", `${path}/pull`, { repoId: c.repoId, knownPayloadVersion: 0 }, token);
+    const jwks = (await call(s.url, "GET", "/.well-known/jwks.json")).body;
+    await s.close();
+
+    s = await startServer({ stateFile: file }, Store.open(file, Issuer.freshSeed()));
+    try {
+      assert.deepEqual((await call(s.url, "GET", "/.well-known/jwks.json")).body, jwks);
+      const after = await call(s.url, "POST", `${path}/pull`, { repoId: c.repoId, knownPayloadVersion: 0 }, token);
+      assert.equal(after.status, 200);
+      assert.deepEqual(after.body, before.body);
+      assert.equal(after.body.manifest.shareRefreshTokens, false);
+      assert.deepEqual(after.body.manifest.extra, { big: 1 });
+      // The quota index is rebuilt too: bob's membership counts.
+      assert.equal(s.app.store.reposOf(bob.memberId), 1);
+      const stale = await call(s.url, "POST", `${path}/push`, { repoId: c.repoId, envelope: envelope(c.dataKey, c.repoId, 2, 0), expectedPayloadVersion: 1 }, token);
+      assert.equal(stale.body.conflict, true);
+    } finally {
+      await s.close();
+    }
+    assert.deepEqual(readdirSync(dir), ["state.json"]); // no temp file left behind
+    assert.equal(readFileSync(file, "utf8").includes(c.dataKey.toString("base64")), false);
+  });
+
+  it("a rejected request does not touch the file", async () => {
+    const file = join(dir, "rejected.json");
+    const s = await startServer({ stateFile: file }, Store.open(file, Issuer.freshSeed()));
+    try {
+      const alice = Identity.random();
+      const token = await login(s.url, alice);
+      const c = createBody(alice);
+      c.body.manifest.payloadVersion = 5;
+      const snapshot = readFileSync(file, "utf8");
+      assert.equal((await call(s.url, "POST", "/v1/repos", c.body, token)).status, 400);
+      assert.equal(readFileSync(file, "utf8"), snapshot);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a corrupt or foreign state file is refused with a clear error", () => {
+    const file = join(dir, "corrupt.json");
+    writeFileSync(file, '{"format":"something-else"}');
+    assert.throws(() => Store.open(file, Issuer.freshSeed()), StateFileError);
+    writeFileSync(file, "{not json");
+    assert.throws(() => Store.open(file, Issuer.freshSeed()), StateFileError);
+  });
+});
