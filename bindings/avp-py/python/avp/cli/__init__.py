@@ -19,6 +19,7 @@ from avp.errors import AvpError
 #: ``func(args) -> int`` as the parser default.
 COMMANDS: list[tuple[str, str]] = [
     ("serve", "avp.server.cli"),
+    ("vectors", "avp.vectors.cli"),
 ]
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
