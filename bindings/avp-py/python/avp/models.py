@@ -21,7 +21,6 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 from avp.errors import AvpError, CounterOutOfRange, InvalidEncoding, ProtocolError
 
 MAX_COUNTER = 2**53 - 1
-SCHEME_ID = "X25519-HKDF-SHA256-AESGCM-v1"
 ALT_TYPES = ("MICROSOFT", "COOKIE", "SESSION", "OFFLINE")
 #: The key under which a legacy single ``ban`` object is read (spec §5: ``{"unknown": ban}``).
 LEGACY_BAN_SERVER = "unknown"
