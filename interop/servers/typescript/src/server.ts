@@ -168,9 +168,11 @@ const ROUTES: Route[] = [
 ];
 
 function bearer(app: App, req: IncomingMessage): string {
-  const h = req.headers.authorization;
-  const m = h === undefined ? null : /^Bearer ([A-Za-z0-9_.-]+)$/i.exec(h);
-  const caller = m === null ? null : app.issuer.verify(m[1] as string, app.now());
+  const h = req.headers.authorization ?? "";
+  const space = h.indexOf(" ");
+  const scheme = space < 0 ? h : h.slice(0, space);
+  const credentials = space < 0 ? "" : h.slice(space + 1).trim();
+  const caller = scheme.toLowerCase() === "bearer" && credentials !== "" ? app.issuer.verify(credentials, app.now()) : null;
   if (caller === null) throw new HttpError("unauthorized", "missing, malformed, expired or foreign bearer token");
   return caller;
 }
@@ -209,13 +211,26 @@ function errorBody(e: HttpError): JsonValue {
   return e.detail === undefined ? { error: e.message, code: e.code } : { error: e.message, code: e.code, detail: e.detail };
 }
 
+function parseBody(bytes: Buffer): JsonValue {
+  let body: JsonValue;
+  try {
+    body = parseJsonBytes(bytes);
+  } catch (e) {
+    if (e instanceof JsonSyntaxError) throw badRequest("malformed JSON", e.message);
+    throw e;
+  }
+  if (!isObject(body)) throw badRequest("malformed JSON", "the top level must be an object");
+  return body;
+}
+
 async function dispatch(app: App, req: IncomingMessage, found: { route: Route; params: string[] }): Promise<JsonValue> {
   const { route: r, params } = found;
   const declared = req.headers["content-length"];
   if (declared !== undefined && Number(declared) > app.config.maxBodyBytes) throw tooLarge();
   const caller = r.auth ? bearer(app, req) : "";
   let body: JsonValue = null;
-  if (r.method === "POST") {
+  // Every route but the two public documents reads (and so size-checks) its body; GET ignores it.
+  if (r.method === "POST" || r.auth) {
     let bytes: Buffer;
     try {
       bytes = await readBody(req, app.config.maxBodyBytes);
@@ -223,13 +238,7 @@ async function dispatch(app: App, req: IncomingMessage, found: { route: Route; p
       if (e instanceof BodyTooLarge) throw tooLarge();
       throw e;
     }
-    try {
-      body = parseJsonBytes(bytes);
-    } catch (e) {
-      if (e instanceof JsonSyntaxError) throw badRequest("malformed JSON", e.message);
-      throw e;
-    }
-    if (!isObject(body)) throw badRequest("malformed JSON", "the top level must be an object");
+    if (r.method === "POST") body = parseBody(bytes);
   }
   return r.handle({ app, req, caller }, params, body);
 }

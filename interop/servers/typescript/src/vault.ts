@@ -38,12 +38,12 @@ function ids(members: MemberEntry[]): Set<string> {
 }
 
 export function createRepo(store: Store, limits: Limits, caller: string, manifest: Manifest, envelope: Envelope): Manifest {
-  if (manifest.repoId !== envelope.repoId) {
-    throw badRequest("repoId mismatch", "manifest.repoId and initialEnvelope.repoId differ");
-  }
   const members = manifest.members;
   if (members.length !== 1 || members[0]?.ed25519PublicKey !== caller) {
     throw new HttpError("forbidden", "the new repository's sole member must be the caller");
+  }
+  if (manifest.repoId !== envelope.repoId) {
+    throw badRequest("repoId mismatch", "manifest.repoId and initialEnvelope.repoId differ");
   }
   const only = members[0];
   if (manifest.payloadVersion !== 1 || manifest.keyEpoch !== 0 || envelope.payloadVersion !== 1 || envelope.keyEpoch !== 0 || only.keyEpoch !== 0) {
@@ -87,9 +87,9 @@ export function push(
     if (next.size !== rotated.length) throw badRequest("rotatedMembers lists a member twice");
     if (!next.has(caller)) throw badRequest("rotatedMembers must contain the caller");
     if (rotated.some((e) => e.keyEpoch !== envelope.keyEpoch)) throw badRequest("every rotated member must be at envelope.keyEpoch");
-    if (rotated.length > limits.maxMembersPerRepo) throw quota("too many members");
     const drops = m.members.some((e) => !next.has(e.ed25519PublicKey));
     if (drops && envelope.keyEpoch <= m.keyEpoch) throw badRequest("a roster that drops a member must raise keyEpoch");
+    if (rotated.length > limits.maxMembersPerRepo) throw quota("too many members");
     members = rotated;
   }
   store.put(repoId, { manifest: withState(m, envelope.payloadVersion, envelope.keyEpoch, members), envelope });
@@ -99,12 +99,13 @@ export function push(
 export function addMember(store: Store, limits: Limits, caller: string, repoId: string, member: MemberEntry): Manifest {
   const repo = loadRepo(store, repoId, caller);
   const m = repo.manifest;
-  if (member.keyEpoch !== m.keyEpoch) throw badRequest("member.keyEpoch must be the current keyEpoch");
+  // Idempotence first: re-adding the same keys is a 200 even after the epoch has moved on.
   const existing = m.members.find((e) => e.ed25519PublicKey === member.ed25519PublicKey);
   if (existing !== undefined) {
     if (existing.x25519PublicKey === member.x25519PublicKey) return m;
     throw new HttpError("duplicate_member", "member already present with a different X25519 key");
   }
+  if (member.keyEpoch !== m.keyEpoch) throw badRequest("member.keyEpoch must be the current keyEpoch");
   if (m.members.length >= limits.maxMembersPerRepo) throw quota("too many members");
   const next = withState(m, m.payloadVersion, m.keyEpoch, [...m.members, member]);
   store.put(repoId, { manifest: next, envelope: repo.envelope });
@@ -123,11 +124,11 @@ export function removeMember(
   const repo = loadRepo(store, repoId, caller);
   const m = repo.manifest;
   if (!m.members.some((e) => e.ed25519PublicKey === removedId)) throw new HttpError("not_found", "no such member");
-  if (envelope.repoId !== repoId) throw badRequest("rotatedEnvelope.repoId does not name this repository");
   if (envelope.payloadVersion <= m.payloadVersion) {
     throw new HttpError("version_conflict", "removal computed against a stale payload version; pull and retry");
   }
   if (envelope.payloadVersion !== m.payloadVersion + 1) throw badRequest("rotatedEnvelope.payloadVersion must be current + 1");
+  if (envelope.repoId !== repoId) throw badRequest("rotatedEnvelope.repoId does not name this repository");
   if (newKeyEpoch <= m.keyEpoch) throw badRequest("newKeyEpoch must be above the current keyEpoch");
   if (envelope.keyEpoch !== newKeyEpoch) throw badRequest("rotatedEnvelope.keyEpoch must equal newKeyEpoch");
   const remaining = m.members.filter((e) => e.ed25519PublicKey !== removedId);

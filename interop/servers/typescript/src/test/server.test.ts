@@ -200,6 +200,8 @@ describe("authentication", () => {
         assert.equal(r.status, 401, String(auth));
         assert.equal(r.body.code, "unauthorized");
       }
+      const spaced = await fetch(`${u()}/v1/repos`, { method: "POST", headers: { Authorization: `bearer   ${token}` }, body: "{}" });
+      assert.equal(spaced.status, 400, "scheme is case-insensitive and credentials are trimmed");
       const basic = await fetch(`${u()}/v1/repos`, { method: "POST", headers: { Authorization: `Basic ${token}` }, body: "{}" });
       assert.equal(basic.status, 401);
     } finally {
@@ -425,6 +427,8 @@ describe("membership", () => {
     const again = await add(memberEntry(bob, r.dataKey, 0));
     assert.equal(again.status, 200);
     assert.equal(again.body.members.length, 2);
+    // Idempotence is decided before the epoch rule (as the Python server does).
+    assert.equal((await add(memberEntry(bob, r.dataKey, 7))).status, 200);
     const swapped = await add({ ...entry, x25519PublicKey: Identity.random().x25519PublicB64 });
     assert.equal(swapped.status, 409);
     assert.equal(swapped.body.code, "duplicate_member");
