@@ -12,9 +12,10 @@ import { NonceBook } from "./nonces";
 import * as schema from "./schema";
 import type { Store } from "./store";
 import { Issuer } from "./tokens";
+import { VERSION } from "./version";
 import * as vault from "./vault";
 
-export const IMPLEMENTATION = { name: "avp-server-ts", language: "typescript", version: "0.1.0" };
+export const IMPLEMENTATION = { name: "avp-server-ts", language: "typescript", version: VERSION };
 
 type Method = "GET" | "POST";
 
