@@ -20,6 +20,7 @@ from avp.errors import AvpError
 COMMANDS: list[tuple[str, str]] = [
     ("serve", "avp.server.cli"),
     ("vectors", "avp.vectors.cli"),
+    ("interop", "avp.interop.cli"),
 ]
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
