@@ -1,0 +1,248 @@
+"""The adversarial server: an HTTP proxy in front of a real server that misbehaves on purpose.
+
+A :class:`Mode` sees every exchange and may rewrite the answer (or answer itself). The modes are
+the attacks of a malicious server that a careful client can detect: a substituted member key, a
+rolled-back version, a stale epoch, a dropped ``shareRefreshTokens``, a replayed envelope, refused
+or "expired" tokens. The proxy only rewrites JSON it understands and forwards everything else.
+"""
+
+from __future__ import annotations
+
+import copy
+import http.client
+import json
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Optional
+
+HOP_HEADERS = frozenset(
+    {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "content-length"}
+)
+
+
+class Exchange:
+    """One request seen by the proxy; a mode may set ``answer`` to reply without the upstream."""
+
+    def __init__(self, method: str, path: str, headers: dict[str, str], body: bytes) -> None:
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+        self.answer: Optional[tuple[int, Any]] = None
+
+    @property
+    def route(self) -> str:
+        """The last path segment for vault routes (``pull``, ``push``, ...), else the path."""
+        parts = self.path.split("?")[0].split("/")
+        if len(parts) >= 5 and parts[1:3] == ["v1", "repos"]:
+            return "member" if len(parts) == 6 and parts[4] == "member" else parts[4]
+        return self.path.split("?")[0]
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+
+class Mode:
+    """Honest by default: subclasses override the hooks they need."""
+
+    def on_request(self, ex: Exchange) -> None:
+        """Inspect (or answer) a request before it goes upstream."""
+
+    def on_response(self, ex: Exchange, status: int, body: Any) -> Any:
+        """The JSON answer the client gets (``body`` is parsed JSON, or None when it was not JSON)."""
+        return body
+
+
+def manifests_in(body: Any) -> list[dict[str, Any]]:
+    """Every VaultManifest inside an answer (pull answers nest it; create/add/remove answer one)."""
+    if not isinstance(body, dict):
+        return []
+    if isinstance(body.get("manifest"), dict):
+        return [body["manifest"]]
+    return [body] if "members" in body and "schemeId" in body else []
+
+
+class SubstituteKey(Mode):
+    """Serve ``fake_x25519`` as one member's X25519 key; notice if a client wraps a data key to it."""
+
+    def __init__(self, member_id: str, fake_x25519: str) -> None:
+        self.member_id = member_id
+        self.fake = fake_x25519
+        self.leaked = False
+        self.armed = False
+        self.lock = threading.Lock()
+
+    def _swap(self, entry: Any) -> None:
+        if isinstance(entry, dict) and entry.get("ed25519PublicKey") == self.member_id:
+            entry["x25519PublicKey"] = self.fake
+
+    def on_request(self, ex: Exchange) -> None:
+        if self.armed and self.fake.encode() in ex.body:
+            with self.lock:
+                self.leaked = True  # the client sent (wrapped to) the attacker's key
+
+    def on_response(self, ex: Exchange, status: int, body: Any) -> Any:
+        if not self.armed:
+            return body
+        for manifest in manifests_in(body):
+            for entry in manifest.get("members", []):
+                self._swap(entry)
+        if ex.route == "member":
+            self._swap(body)
+        return body
+
+
+class DropShareRefreshTokens(Mode):
+    """Remove ``shareRefreshTokens`` from every manifest served (the classic server bug)."""
+
+    def on_response(self, ex: Exchange, status: int, body: Any) -> Any:
+        for manifest in manifests_in(body):
+            manifest.pop("shareRefreshTokens", None)
+        return body
+
+
+class ReplayPull(Mode):
+    """Record full pull answers; once armed, answer every pull with the oldest recorded one.
+
+    With answers recorded before a write this is a version rollback; before a member removal,
+    a stale epoch.
+    """
+
+    def __init__(self) -> None:
+        self.recorded: Optional[Any] = None
+        self.armed = False
+
+    def on_response(self, ex: Exchange, status: int, body: Any) -> Any:
+        if ex.route != "pull" or status != 200 or not isinstance(body, dict):
+            return body
+        if self.armed and self.recorded is not None:
+            return copy.deepcopy(self.recorded)
+        if self.recorded is None and isinstance(body.get("envelope"), dict):
+            self.recorded = copy.deepcopy(body)
+        return body
+
+
+class ReplayEnvelope(Mode):
+    """Once armed, serve an old envelope's IV and ciphertext under the current header (new version)."""
+
+    def __init__(self) -> None:
+        self.old: Optional[dict[str, Any]] = None
+        self.armed = False
+        self.replayed = False
+
+    def on_response(self, ex: Exchange, status: int, body: Any) -> Any:
+        if ex.route != "pull" or status != 200 or not isinstance(body, dict):
+            return body
+        envelope = body.get("envelope")
+        if not isinstance(envelope, dict):
+            return body
+        if self.old is None:
+            self.old = dict(envelope)
+        elif self.armed and envelope.get("payloadVersion") != self.old.get("payloadVersion"):
+            envelope["iv"], envelope["ciphertext"] = self.old["iv"], self.old["ciphertext"]
+            self.replayed = True
+        return body
+
+
+class RejectTokens(Mode):
+    """Answer every token request with 401: the client must surface ``unauthorized`` and stop."""
+
+    def on_request(self, ex: Exchange) -> None:
+        if ex.path.startswith("/api/auth/keypair/token"):
+            ex.answer = (401, {"error": "signature rejected", "code": "unauthorized"})
+
+
+class ExpireOnce(Mode):
+    """Answer the first authenticated vault request with 401, as if its token had just expired."""
+
+    def __init__(self) -> None:
+        self.fired = False
+
+    def on_request(self, ex: Exchange) -> None:
+        if not self.fired and ex.path.startswith("/v1/repos") and "authorization" in ex.headers:
+            self.fired = True
+            ex.answer = (401, {"error": "token expired", "code": "unauthorized"})
+
+
+class Proxy:
+    """A threaded HTTP proxy on 127.0.0.1:<free port> in front of ``upstream``; a context manager."""
+
+    def __init__(self, upstream: str, mode: Optional[Mode] = None) -> None:
+        parts = urllib.parse.urlsplit(upstream)
+        self.upstream_host = parts.hostname or "127.0.0.1"
+        self.upstream_port = parts.port or 80
+        self.mode = mode or Mode()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+                """Silent: the runner's transcripts record what matters (redacted)."""
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                status, out_headers, payload = proxy.forward(Exchange(self.command, self.path, headers, body))
+                self.send_response(status)
+                for key, value in out_headers:
+                    if key.lower() not in HOP_HEADERS:
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815 - stdlib naming
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="avp-proxy", daemon=True)
+
+    def forward(self, ex: Exchange) -> tuple[int, list[tuple[str, str]], bytes]:
+        self.mode.on_request(ex)
+        if ex.answer is not None:
+            status, answer = ex.answer
+            return status, [("Content-Type", "application/json")], json.dumps(answer).encode()
+        conn = http.client.HTTPConnection(self.upstream_host, self.upstream_port, timeout=30)
+        try:
+            headers = {k: v for k, v in ex.headers.items() if k not in HOP_HEADERS}
+            conn.request(ex.method, ex.path, body=ex.body or None, headers=headers)
+            resp = conn.getresponse()
+            raw = resp.read()
+            out_headers = resp.getheaders()
+            status = resp.status
+        except OSError as err:
+            return (
+                502,
+                [("Content-Type", "application/json")],
+                json.dumps({"error": str(err), "code": "server_error"}).encode(),
+            )
+        finally:
+            conn.close()
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            return status, out_headers, raw
+        rewritten = self.mode.on_response(ex, status, parsed)
+        if rewritten is parsed and json.dumps(parsed) == json.dumps(json.loads(raw)):
+            return status, out_headers, raw  # untouched: forward the exact bytes
+        return status, out_headers, json.dumps(rewritten).encode()
+
+    def __enter__(self) -> Proxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+        self._server.server_close()

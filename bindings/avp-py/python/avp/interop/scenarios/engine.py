@@ -1,0 +1,247 @@
+"""The engine of the multi-actor scenarios: registry, the context a scenario gets, one case's run.
+
+A scenario is a small function with an id by spec section (``6.push.conflict``) that drives actor
+slots ("alice", "bob", "carol") through the actor contract against one server, and checks what
+they answer — and, where the protocol demands it, what really reached the server (the runner
+knows every actor's keys, so it can log in and decrypt as that actor over raw HTTP).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, Optional
+
+from avp.errors import AvpError
+from avp.interop import material
+from avp.interop.actors import Actor, ActorBroken, ActorError
+from avp.interop.material import Member
+from avp.interop.model import (
+    CaseFailed,
+    CaseResult,
+    CaseSkipped,
+    CaseUnsupported,
+    Kind,
+    Level,
+    Outcome,
+    outcome_for_failure,
+)
+from avp.interop.proxy import Mode, Proxy
+from avp.interop.rawhttp import RawClient, quote_segment
+from avp.interop.redact import shorten
+
+SLOTS = ("alice", "bob", "carol")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    level: Level
+    summary: str
+    #: how many actor slots it uses (1: played only where every slot is the same client)
+    actors: int
+    func: Callable[[Context], None]
+
+
+SCENARIOS: list[Scenario] = []
+
+
+def scenario(
+    scenario_id: str, summary: str, *, actors: int = 2, level: Level = Level.MUST
+) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
+    def register(func: Callable[[Context], None]) -> Callable[[Context], None]:
+        if any(s.id == scenario_id for s in SCENARIOS):
+            raise ValueError(f"duplicate scenario id {scenario_id}")
+        SCENARIOS.append(Scenario(scenario_id, level, summary, actors, func))
+        return func
+
+    return register
+
+
+class Context:
+    def __init__(
+        self,
+        server: str,
+        discovery: dict[str, Any],
+        actors: dict[str, Actor],
+        members: dict[str, Member],
+        transcript: list[dict[str, Any]],
+    ) -> None:
+        self.server = server
+        self.discovery = discovery
+        self.actors = actors
+        self.members = members
+        self.transcript = transcript
+        self.http = RawClient(server, transcript)
+        self.identities: dict[str, dict[str, Any]] = {}
+        self._tokens: dict[str, str] = {}
+        self.details: dict[str, Any] = {}
+
+    # --- actors -------------------------------------------------------------------------------------
+    def call(
+        self, slot: str, op: str, *, step: Optional[str] = None, timeout: float = 20.0, **args: Any
+    ) -> dict[str, Any]:
+        """One actor operation that must succeed."""
+        step = step or f"{slot}.{op}"
+        try:
+            return self.actors[slot].call(op, timeout=timeout, **args)
+        except ActorError as err:
+            if err.code == "unsupported":
+                raise CaseUnsupported(
+                    f"{slot} ({self.actors[slot].impl.name}) does not support '{op}'"
+                ) from None
+            status = f" ({err.status})" if err.status is not None else ""
+            raise CaseFailed(step, "success", f"error {err.code}{status}: {err.message[:200]}") from None
+
+    def call_error(
+        self,
+        slot: str,
+        op: str,
+        codes: Iterable[str],
+        *,
+        status: Optional[int] = None,
+        step: Optional[str] = None,
+        **args: Any,
+    ) -> ActorError:
+        """One actor operation that must fail with one of ``codes`` (and ``status`` when reported)."""
+        step = step or f"{slot}.{op}"
+        wanted = sorted(set(codes))
+        expected = " or ".join(wanted) + (f" (HTTP {status})" if status is not None else "")
+        try:
+            result = self.actors[slot].call(op, **args)
+        except ActorError as err:
+            if err.code == "unsupported":
+                raise CaseUnsupported(
+                    f"{slot} ({self.actors[slot].impl.name}) does not support '{op}'"
+                ) from None
+            if err.code not in wanted or (status is not None and err.status not in (status, None)):
+                got = f"{err.code}" + (f" (HTTP {err.status})" if err.status is not None else "")
+                raise CaseFailed(step, "error " + expected, f"error {got}: {err.message[:200]}") from None
+            return err
+        raise CaseFailed(step, "error " + expected, "success: " + shorten(result, 200))
+
+    def parallel(self, calls: list[tuple[str, str, dict[str, Any]]]) -> list[dict[str, Any]]:
+        """Several operations on different actors at the same time (each must succeed)."""
+        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+            futures = [pool.submit(self.call, slot, op, **args) for slot, op, args in calls]
+            return [f.result() for f in futures]
+
+    def expect(self, condition: bool, step: str, expected: str, actual: Any) -> None:
+        if not condition:
+            raise CaseFailed(step, expected, actual if isinstance(actual, str) else shorten(actual))
+
+    # --- naming and identities ----------------------------------------------------------------------
+    def repo_id(self, label: str = "r") -> str:
+        return f"{label}-{secrets.token_hex(6)}"
+
+    def member(self, slot: str) -> Member:
+        return self.members[slot]
+
+    def invite(self, slot: str) -> str:
+        token: str = self.identities[slot]["inviteToken"]
+        return token
+
+    # --- the runner's own view of the server --------------------------------------------------------
+    def token(self, slot: str) -> str:
+        if slot not in self._tokens:
+            self._tokens[slot] = material.login(self.http, self.members[slot])
+        return self._tokens[slot]
+
+    def raw_pull(self, slot: str, repo_id: str) -> dict[str, Any]:
+        """Pull as ``slot`` over raw HTTP (what the server really holds)."""
+        resp = self.http.request(
+            "POST",
+            f"/v1/repos/{quote_segment(repo_id)}/pull",
+            {"repoId": repo_id, "knownPayloadVersion": 0},
+            token=self.token(slot),
+            note=f"runner pulls as {slot}",
+        )
+        data = resp.json()
+        if resp.status != 200 or not isinstance(data, dict):
+            raise CaseFailed(f"runner pull as {slot}", "200", f"{resp.status} {resp.body[:200]!r}")
+        return data
+
+    def stored_alts(self, slot: str, repo_id: str) -> list[dict[str, Any]]:
+        """The alts as encrypted on the server, decrypted by the runner with ``slot``'s keys."""
+        data = self.raw_pull(slot, repo_id)
+        key = material.data_key_of(self.members[slot], data["manifest"])
+        alts: list[dict[str, Any]] = material.open_envelope(key, data["envelope"])["alts"]
+        return alts
+
+    def limit(self, name: str, default: int) -> int:
+        limits = self.discovery.get("limits")
+        value = limits.get(name) if isinstance(limits, dict) else None
+        return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+    @contextlib.contextmanager
+    def proxy(self, mode: Mode) -> Iterator[str]:
+        """An adversarial proxy in front of the server, for the duration of a ``with`` block."""
+        with Proxy(self.server, mode) as proxy:
+            yield proxy.url
+
+
+def usernames(alts: Any) -> list[str]:
+    return sorted(a.get("username", "?") for a in alts) if isinstance(alts, list) else []
+
+
+def run_case(
+    sc: Scenario,
+    *,
+    server: str,
+    discovery: dict[str, Any],
+    actors: dict[str, Actor],
+    column: str,
+    seed: str,
+    strict: bool,
+) -> CaseResult:
+    transcript: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    members = {slot: Member.derive(f"{seed}/{sc.id}/{column}/{slot}") for slot in actors}
+    ctx = Context(server, discovery, actors, members, transcript)
+    outcome, reason, failed = Outcome.PASS, None, None
+    for actor in actors.values():
+        actor.transcript = transcript
+    try:
+        for slot, actor in actors.items():
+            ctx.identities[slot] = ctx.call(slot, "identity", **members[slot].actor_identity())
+            ctx.expect(
+                ctx.identities[slot].get("ed25519PublicKey") == members[slot].id,
+                f"{slot}.identity",
+                "the public key of the given seed",
+                ctx.identities[slot],
+            )
+        sc.func(ctx)
+    except CaseFailed as err:
+        outcome, failed = outcome_for_failure(sc.level, strict), err
+    except CaseUnsupported as err:
+        outcome, reason = Outcome.UNSUPPORTED, str(err)
+    except CaseSkipped as err:
+        outcome, reason = Outcome.SKIPPED, str(err)
+    except ActorBroken as err:
+        outcome, reason = Outcome.FAIL, f"actor broke: {err}"
+    except AvpError as err:  # the runner's own raw HTTP or crypto step failed
+        outcome, reason = Outcome.FAIL, f"{err.code}: {err}"
+    except (KeyError, TypeError, ValueError) as err:  # a reply missing a field the contract names
+        outcome, reason = Outcome.FAIL, f"malformed reply or state: {type(err).__name__}: {err}"
+    finally:
+        ctx.http.close()
+        for actor in actors.values():
+            actor.transcript = None
+    return CaseResult(
+        kind=Kind.SCENARIO,
+        case_id=sc.id,
+        level=sc.level,
+        summary=sc.summary,
+        column=column,
+        outcome=outcome,
+        duration_ms=(time.perf_counter() - started) * 1000,
+        reason=reason or (str(failed) if failed else None),
+        step=failed.step if failed else None,
+        expected=failed.expected if failed else None,
+        actual=failed.actual if failed else None,
+        transcript=transcript,
+        details=ctx.details,
+    )
