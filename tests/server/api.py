@@ -147,13 +147,15 @@ class Api:
         return member.token
 
     # --- vault --------------------------------------------------------------------------------------
-    def create(self, owner: Member, repo_id: Optional[str] = None, **extra: Any) -> dict[str, Any]:
+    def create(
+        self, owner: Member, repo_id: Optional[str] = None, payload: Optional[bytes] = None, **extra: Any
+    ) -> dict[str, Any]:
         """Create a repository owned by ``owner`` (logged in on demand); the served manifest."""
         repo_id = repo_id or new_repo_id()
         token = owner.token or self.login(owner)
         body = {
             "manifest": manifest(repo_id, [owner.entry(0)], **extra),
-            "initialEnvelope": envelope(repo_id, 1, 0),
+            "initialEnvelope": envelope(repo_id, 1, 0, payload),
         }
         r = self.post("/v1/repos", body, token)
         assert r.status_code == 200, r.text

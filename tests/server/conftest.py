@@ -232,7 +232,11 @@ def pg_dsn() -> Iterator[str]:
                 time.sleep(0.1)
         yield dsn
     finally:
-        server.send_signal(signal.SIGINT)  # fast shutdown
+        # Stop through pg_ctl: a signal to runuser would not reach the postmaster.
+        subprocess.run(
+            [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "stop", "-m", "fast", "-w"],
+            capture_output=True,
+        )
         try:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
