@@ -32,10 +32,7 @@ pub fn seal_into_bytes<'py>(
     plaintext: &[u8],
 ) -> PyResult<Bound<'py, PyBytes>> {
     PyBytes::new_with(py, plaintext.len() + TAG_LEN, |out| {
-        let work = |out: &mut [u8]| {
-            out[..plaintext.len()].copy_from_slice(plaintext);
-            aead::seal_in_place(key.expose(), iv, aad, out);
-        };
+        let work = |out: &mut [u8]| aead::seal_into(key.expose(), iv, aad, plaintext, out);
         if plaintext.len() >= RELEASE_GIL_AT {
             // The new object is not visible to any other thread yet, and `plaintext` is
             // immutable (`bytes`) or our own copy: safe to work on both without the GIL.
@@ -153,6 +150,37 @@ fn open_payload<'py>(
         None => Ok(out),
         Some(e) => Err(e).py(py),
     }
+}
+
+/// Raw AES-256-GCM with any AAD, for primitive test vectors (Wycheproof) only.
+#[pyfunction]
+fn hazmat_aes256gcm_seal<'py>(
+    py: Python<'py>,
+    key: &Bound<'py, PyAny>,
+    iv: &Bound<'py, PyAny>,
+    aad: &Bound<'py, PyAny>,
+    plaintext: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let key = secret32(key, "key")?;
+    let iv = iv12(iv)?;
+    let (aad, plaintext) = (buf(aad, "aad")?, buf(plaintext, "plaintext")?);
+    seal_into_bytes(py, &key, &iv, &aad, &plaintext)
+}
+
+/// Raw AES-256-GCM decryption with any AAD, for primitive test vectors (Wycheproof) only.
+#[pyfunction]
+fn hazmat_aes256gcm_open<'py>(
+    py: Python<'py>,
+    key: &Bound<'py, PyAny>,
+    iv: &Bound<'py, PyAny>,
+    aad: &Bound<'py, PyAny>,
+    ciphertext: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let key = secret32(key, "key")?;
+    let iv = iv12(iv)?;
+    let (aad, ciphertext) = (buf(aad, "aad")?, buf(ciphertext, "ciphertext")?);
+    let out = aead::open(key.expose(), &iv, &aad, &ciphertext).py(py)?;
+    Ok(PyBytes::new(py, &out))
 }
 
 #[pyfunction]
@@ -317,6 +345,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(hazmat_seal_payload, m)?)?;
     m.add_function(wrap_pyfunction!(open_payload, m)?)?;
     m.add_function(wrap_pyfunction!(hkdf_sha256, m)?)?;
+    m.add_function(wrap_pyfunction!(hazmat_aes256gcm_seal, m)?)?;
+    m.add_function(wrap_pyfunction!(hazmat_aes256gcm_open, m)?)?;
     m.add_function(wrap_pyfunction!(x25519_dh, m)?)?;
     m.add_function(wrap_pyfunction!(x25519_public_key, m)?)?;
     m.add_function(wrap_pyfunction!(x25519_generate, m)?)?;

@@ -1,6 +1,9 @@
-//! AES-256-GCM with a 12-byte IV and the 16-byte tag appended, in place (ring backend).
+//! AES-256-GCM with a 12-byte IV and the 16-byte tag appended (AWS-LC backend).
+//!
+//! Sealing and opening are out of place (input and output are separate buffers), so a caller
+//! writes the result once, straight into its final allocation.
 
-use ring::aead::{Aad, LessSafeKey, Nonce, Tag, UnboundKey, AES_256_GCM};
+use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
 
 use crate::error::{Error, Result};
 
@@ -10,27 +13,32 @@ pub const IV_LEN: usize = 12;
 pub const TAG_LEN: usize = 16;
 
 fn key(key: &[u8; 32]) -> LessSafeKey {
-    // A 32-byte key is always accepted by AES-256-GCM.
-    LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).expect("32-byte AES-256 key"))
+    LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).expect("a 32-byte AES-256 key"))
 }
 
-/// Encrypt `buf[..buf.len() - 16]` in place and write the tag into the last 16 bytes.
-/// `buf` must hold the plaintext followed by 16 bytes of room for the tag.
-pub fn seal_in_place(k: &[u8; 32], iv: &[u8; IV_LEN], aad: &[u8], buf: &mut [u8]) {
-    let split = buf.len() - TAG_LEN;
-    let (body, tag_out) = buf.split_at_mut(split);
-    let tag = key(k)
-        .seal_in_place_separate_tag(Nonce::assume_unique_for_key(*iv), Aad::from(aad), body)
+/// Encrypt `plaintext` into `out`, which must be exactly `plaintext.len() + 16` bytes
+/// (ciphertext then tag).
+pub fn seal_into(k: &[u8; 32], iv: &[u8; IV_LEN], aad: &[u8], plaintext: &[u8], out: &mut [u8]) {
+    assert_eq!(
+        out.len(),
+        plaintext.len() + TAG_LEN,
+        "output must hold ciphertext and tag"
+    );
+    key(k)
+        .seal_in_place_scatter(
+            Nonce::assume_unique_for_key(*iv),
+            Aad::from(aad),
+            &mut [],
+            plaintext,
+            out,
+        )
         .expect("AES-GCM input within limits");
-    tag_out.copy_from_slice(tag.as_ref());
 }
 
-/// Encrypt into a fresh `plaintext ‖ tag` vector.
+/// Encrypt into a fresh `ciphertext ‖ tag` vector.
 pub fn seal(k: &[u8; 32], iv: &[u8; IV_LEN], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(plaintext.len() + TAG_LEN);
-    out.extend_from_slice(plaintext);
-    out.resize(plaintext.len() + TAG_LEN, 0);
-    seal_in_place(k, iv, aad, &mut out);
+    let mut out = vec![0u8; plaintext.len() + TAG_LEN];
+    seal_into(k, iv, aad, plaintext, &mut out);
     out
 }
 
@@ -47,14 +55,12 @@ pub fn open_into(
         return Err(Error::InvalidTag);
     }
     let (body, tag) = ciphertext.split_at(out.len());
-    let tag = Tag::try_from(tag).map_err(|_| Error::InvalidTag)?;
-    out.copy_from_slice(body);
-    let res = key(k).open_in_place_separate_tag(
+    let res = key(k).open_separate_gather(
         Nonce::assume_unique_for_key(*iv),
         Aad::from(aad),
+        body,
         tag,
         out,
-        0..,
     );
     if res.is_err() {
         out.fill(0);
@@ -108,5 +114,16 @@ mod tests {
         assert_eq!(open(&k, &iv, &aad, &bad), Err(Error::InvalidTag));
         assert_eq!(open(&k, &iv, b"", &ct), Err(Error::InvalidTag));
         assert_eq!(open(&k, &iv, &aad, &ct[..15]), Err(Error::InvalidTag));
+    }
+
+    #[test]
+    fn failed_open_leaves_no_plaintext() {
+        let k = [3u8; 32];
+        let iv = [4u8; 12];
+        let mut ct = seal(&k, &iv, b"", &[0xaa; 64]);
+        ct[70] ^= 1;
+        let mut out = [0x55u8; 64];
+        assert!(open_into(&k, &iv, b"", &ct, &mut out).is_err());
+        assert_eq!(out, [0u8; 64]);
     }
 }

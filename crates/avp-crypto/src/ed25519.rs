@@ -6,7 +6,6 @@
 //! R and compares encodings). This rejects the "universal signature" of the small-order key
 //! `01 00..00` with `01 00..00 ‖ 0^32`. The accept-set is pinned by the CCTV and Wycheproof tests.
 
-use curve25519_dalek::edwards::CompressedEdwardsY;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
 use crate::secret::Secret32;
@@ -32,25 +31,24 @@ pub fn sign(seed: &Secret32, message: &[u8]) -> [u8; 64] {
         .to_bytes()
 }
 
-/// Whether `bytes` is the canonical encoding of a curve point that is not of small order.
-fn is_canonical_large_order(bytes: &[u8; 32]) -> bool {
-    let compressed = CompressedEdwardsY(*bytes);
-    match compressed.decompress() {
-        Some(point) => point.compress() == compressed && !point.is_small_order(),
-        None => false,
-    }
+/// Whether the y coordinate of an encoded point is reduced (y < p = 2^255 - 19). The other
+/// non-canonical form, a set sign bit with x = 0, only exists for the small-order points y = ±1,
+/// which `verify_strict` rejects.
+fn is_canonical_y(bytes: &[u8; 32]) -> bool {
+    let top = bytes[31] & 0x7f;
+    !(top == 0x7f && bytes[1..31].iter().all(|b| *b == 0xff) && bytes[0] >= 0xed)
 }
 
 /// Verify under the strict policy above. Every rejection is a plain `false`.
 pub fn verify(public: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
     let r: &[u8; 32] = signature[..32].try_into().expect("64-byte signature");
-    if !is_canonical_large_order(public) || !is_canonical_large_order(r) {
+    if !is_canonical_y(public) || !is_canonical_y(r) {
         return false;
     }
     let Ok(key) = VerifyingKey::from_bytes(public) else {
         return false;
     };
-    // verify_strict rejects S >= L and recomputes R; the checks above add canonical A and R.
+    // verify_strict: A and R not of small order, S < L, and the recomputed R equals R's bytes.
     key.verify_strict(message, &Signature::from_bytes(signature))
         .is_ok()
 }
@@ -100,6 +98,19 @@ mod tests {
         for msg in [&b""[..], b"any message", b"login"] {
             assert!(!verify(&key, msg, &sig));
         }
+    }
+
+    #[test]
+    fn non_canonical_y_is_detected() {
+        let mut p = [0xffu8; 32];
+        p[31] = 0x7f;
+        p[0] = 0xec; // p - 1: canonical
+        assert!(is_canonical_y(&p));
+        p[0] = 0xed; // p: non-canonical encoding of 0
+        assert!(!is_canonical_y(&p));
+        p[31] = 0xff; // sign bit does not matter
+        assert!(!is_canonical_y(&p));
+        assert!(is_canonical_y(&[0u8; 32]));
     }
 
     #[test]

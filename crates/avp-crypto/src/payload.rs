@@ -1,7 +1,7 @@
 //! Payload AEAD: AES-256-GCM under the data key, AAD from the envelope header, random IV.
 
 use crate::aad::aad;
-use crate::aead::{self, IV_LEN, TAG_LEN};
+use crate::aead::{self, IV_LEN};
 use crate::error::Result;
 use crate::secret::Secret32;
 
@@ -51,9 +51,4 @@ pub fn open_payload(
     ciphertext: &[u8],
 ) -> Result<Vec<u8>> {
     aead::open(key.expose(), iv, &header.aad()?, ciphertext)
-}
-
-/// Length of a sealed payload for `plaintext_len` bytes.
-pub fn sealed_len(plaintext_len: usize) -> usize {
-    plaintext_len + TAG_LEN
 }

@@ -1,12 +1,8 @@
-//! The one source of randomness: the operating system's CSPRNG (through ring).
+//! The one source of randomness: AWS-LC's CSPRNG, seeded from the operating system.
 
-use ring::rand::{SecureRandom, SystemRandom};
-
-/// Fill `buf` with random bytes. The OS generator failing is not recoverable: panic.
+/// Fill `buf` with random bytes. The generator failing is not recoverable: panic.
 pub fn fill(buf: &mut [u8]) {
-    SystemRandom::new()
-        .fill(buf)
-        .expect("the operating system's random generator failed");
+    aws_lc_rs::rand::fill(buf).expect("the system random generator failed");
 }
 
 /// A fresh random array.

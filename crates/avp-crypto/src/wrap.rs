@@ -89,8 +89,7 @@ pub fn wrap_key_deterministic(
     let shared = x25519::diffie_hellman(ephemeral_private, recipient_public)?;
     let kek = kek(&shared, &ephemeral_public);
     let mut ciphertext = vec![0u8; WRAPPED_LEN];
-    ciphertext[..32].copy_from_slice(data_key.expose());
-    aead::seal_in_place(kek.expose(), iv, INFO, &mut ciphertext);
+    aead::seal_into(kek.expose(), iv, INFO, data_key.expose(), &mut ciphertext);
     Ok(WrappedKey {
         scheme_id: SCHEME_ID.to_owned(),
         ephemeral_public_key: ephemeral_public,

@@ -1,14 +1,21 @@
 //! X25519 (RFC 7748) with the project's rule: an all-zero shared secret is an error.
+//! AWS-LC does the scalar multiplications (static private keys are supported, unlike ring).
 
+use aws_lc_rs::agreement::{agree, PrivateKey, UnparsedPublicKey, X25519};
 use subtle::ConstantTimeEq;
-use x25519_dalek::{PublicKey, StaticSecret};
 
 use crate::error::{Error, Result};
 use crate::secret::Secret32;
 
 /// The public key of a private key (clamping is applied by the scalar multiplication).
 pub fn public_key(private: &Secret32) -> [u8; 32] {
-    PublicKey::from(&StaticSecret::from(*private.expose())).to_bytes()
+    let key = PrivateKey::from_private_key(&X25519, private.expose())
+        .expect("any 32 bytes are an X25519 key");
+    let public = key.compute_public_key().expect("X25519 public key");
+    public
+        .as_ref()
+        .try_into()
+        .expect("32-byte X25519 public key")
 }
 
 /// A fresh keypair: (private, public).
@@ -20,13 +27,24 @@ pub fn generate() -> (Secret32, [u8; 32]) {
 
 /// The raw shared secret; an all-zero result (a low-order peer key) is `InvalidKey`.
 pub fn diffie_hellman(private: &Secret32, public: &[u8; 32]) -> Result<Secret32> {
-    let shared = StaticSecret::from(*private.expose()).diffie_hellman(&PublicKey::from(*public));
-    if !shared.was_contributory() {
-        return Err(Error::InvalidKey(
-            "X25519 shared secret is all zero (low-order public key)".into(),
-        ));
-    }
-    Ok(Secret32::new(shared.to_bytes()))
+    let key = PrivateKey::from_private_key(&X25519, private.expose())
+        .expect("any 32 bytes are an X25519 key");
+    let mut out = Secret32::new([0u8; 32]);
+    // AWS-LC fails the agreement exactly when the output is all zero (checked in constant time);
+    // the peer key always has the right length here.
+    agree(
+        &key,
+        UnparsedPublicKey::new(&X25519, public),
+        (),
+        |shared| {
+            out.expose_mut().copy_from_slice(shared);
+            Ok(())
+        },
+    )
+    .map_err(|()| {
+        Error::InvalidKey("X25519 shared secret is all zero (low-order public key)".into())
+    })?;
+    Ok(out)
 }
 
 /// Whether a public key is a low-order point: X25519 with it gives an all-zero secret for every

@@ -3,6 +3,42 @@ from typing import Any, Iterable, Mapping, Optional, final
 
 from typing_extensions import Buffer, Self
 
+__all__ = [
+    "Identity",
+    "WrappedKey",
+    "aad",
+    "b64decode_strict",
+    "b64encode",
+    "decode_invite",
+    "decode_locator",
+    "ed25519_generate",
+    "ed25519_public_key",
+    "ed25519_sign",
+    "ed25519_verify",
+    "encode_invite",
+    "encode_locator",
+    "format_address",
+    "generate_data_key",
+    "hazmat_aes256gcm_open",
+    "hazmat_aes256gcm_seal",
+    "hazmat_seal_payload",
+    "hazmat_wrap_key",
+    "hkdf_sha256",
+    "is_low_order_x25519",
+    "key_binding_message",
+    "key_binding_sign",
+    "key_binding_verify",
+    "open_payload",
+    "parse_address",
+    "seal_payload",
+    "unwrap_key",
+    "wrap_key",
+    "wrap_key_many",
+    "x25519",
+    "x25519_generate",
+    "x25519_public_key",
+]
+
 def aad(repo_id: str, payload_version: int, key_epoch: int) -> bytes: ...
 def seal_payload(
     key: Buffer, repo_id: str, payload_version: int, key_epoch: int, plaintext: Buffer
@@ -13,6 +49,8 @@ def hazmat_seal_payload(
 def open_payload(
     key: Buffer, repo_id: str, payload_version: int, key_epoch: int, iv: Buffer, ciphertext: Buffer
 ) -> bytes: ...
+def hazmat_aes256gcm_seal(key: Buffer, iv: Buffer, aad: Buffer, plaintext: Buffer) -> bytes: ...
+def hazmat_aes256gcm_open(key: Buffer, iv: Buffer, aad: Buffer, ciphertext: Buffer) -> bytes: ...
 def hkdf_sha256(ikm: Buffer, salt: Buffer, info: Buffer, length: int) -> bytes: ...
 def x25519(private: Buffer, public: Buffer) -> bytes: ...
 def x25519_public_key(private: Buffer) -> bytes: ...
@@ -47,8 +85,8 @@ class WrappedKey:
     def to_dict(self) -> dict[str, str]: ...
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> WrappedKey: ...
-    def __eq__(self, other: object) -> bool: ...
-    def __ne__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
 
 def wrap_key(data_key: Buffer, recipient_x25519_public: Buffer) -> WrappedKey: ...
 def hazmat_wrap_key(

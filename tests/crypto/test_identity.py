@@ -1,0 +1,132 @@
+"""avp.Identity: keys, signing, unwrapping, and the sealed-at-rest format."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import avp
+import pytest
+from avp import crypto, federation
+from avp.errors import InvalidEncoding, InvalidKey, InvalidPassphrase, UnsupportedScheme
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+#: Cheap Argon2id parameters so the suite stays fast; the defaults are exercised once below.
+FAST = {"memory_kib": 256, "iterations": 1, "parallelism": 1}
+RAW = serialization.Encoding.Raw
+RAW_PUB = serialization.PublicFormat.Raw
+
+
+def test_keys_agree_with_reference() -> None:
+    seed, x_private = bytes(range(32)), bytes(range(32, 64))
+    ident = avp.Identity.from_seeds(seed, x_private)
+    ed_pub = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(RAW, RAW_PUB)
+    x_pub = X25519PrivateKey.from_private_bytes(x_private).public_key().public_bytes(RAW, RAW_PUB)
+    assert ident.ed25519_public_key == ed_pub and ident.x25519_public_key == x_pub
+    assert ident.member_id == base64.b64encode(ed_pub).decode()
+    assert ident.x25519_public_key_b64 == base64.b64encode(x_pub).decode()
+    assert ident.sign(b"m") == Ed25519PrivateKey.from_private_bytes(seed).sign(b"m")
+    assert ident.verify(b"m", ident.sign(b"m")) and not ident.verify(b"n", ident.sign(b"m"))
+    assert ident.export_ed25519_seed() == seed and ident.export_x25519_private() == x_private
+    with pytest.raises(InvalidKey):
+        avp.Identity.from_seeds(seed[:31], x_private)
+
+
+def test_unwrap_and_invite() -> None:
+    ident = avp.Identity.generate()
+    data_key = crypto.generate_data_key()
+    wrapped = crypto.wrap_key(data_key, ident.x25519_public_key)
+    assert ident.unwrap_key(wrapped) == data_key == ident.unwrap_key(wrapped.to_dict())
+    invite = federation.decode_invite(ident.invite_token())
+    assert (invite.ed25519_public_key, invite.x25519_public_key) == (
+        ident.member_id,
+        ident.x25519_public_key_b64,
+    )
+
+
+def test_repr_shows_no_secret() -> None:
+    ident = avp.Identity.generate()
+    text = repr(ident)
+    assert ident.member_id in text
+    for secret in (ident.export_ed25519_seed(), ident.export_x25519_private()):
+        assert base64.b64encode(secret).decode() not in text and secret.hex() not in text
+
+
+def test_seal_open_round_trip_and_wrong_passphrase() -> None:
+    ident = avp.Identity.generate()
+    code = avp.Identity.new_recovery_code()
+    sealed = ident.seal("correct horse battery", recovery_code=code, **FAST)
+    doc = json.loads(sealed)
+    assert doc["format"] == "avp-identity" and doc["version"] == 1
+    assert doc["ed25519PublicKey"] == ident.member_id
+    assert [s["kind"] for s in doc["slots"]] == ["passphrase", "recoveryCode"]
+    assert doc["slots"][0]["kdf"] | {"salt": ""} == {
+        "name": "argon2id",
+        "version": 19,
+        "memoryKib": 256,
+        "iterations": 1,
+        "parallelism": 1,
+        "salt": "",
+    }
+    for secret in (ident.export_ed25519_seed(), ident.export_x25519_private()):
+        assert base64.b64encode(secret).decode() not in sealed
+    for opened in (
+        avp.Identity.open(sealed, "correct horse battery"),
+        avp.Identity.open(sealed, recovery_code=code.lower().replace("-", " ")),
+    ):
+        assert opened.export_ed25519_seed() == ident.export_ed25519_seed()
+        assert opened.export_x25519_private() == ident.export_x25519_private()
+    with pytest.raises(InvalidPassphrase):
+        avp.Identity.open(sealed, "correct horse batterY")
+    with pytest.raises(InvalidPassphrase):
+        avp.Identity.open(sealed, recovery_code=avp.Identity.new_recovery_code())
+    with pytest.raises(InvalidEncoding):
+        avp.Identity.open(sealed, recovery_code="not a code")
+    with pytest.raises(TypeError):
+        avp.Identity.open(sealed)
+
+
+def test_passphrase_only_blob_has_no_recovery_slot() -> None:
+    ident = avp.Identity.generate()
+    sealed = ident.seal("pw", **FAST)
+    with pytest.raises(InvalidPassphrase):
+        avp.Identity.open(sealed, recovery_code=avp.Identity.new_recovery_code())
+    with pytest.raises(InvalidKey):
+        ident.seal("", **FAST)
+
+
+def test_nfc_equivalent_passphrases_open() -> None:
+    sealed = avp.Identity.generate().seal("caf\u00e9", **FAST)
+    avp.Identity.open(sealed, "cafe\u0301")
+
+
+def test_default_parameters_are_memory_hard() -> None:
+    ident = avp.Identity.generate()
+    sealed = ident.seal("pw")
+    kdf = json.loads(sealed)["slots"][0]["kdf"]
+    assert (kdf["memoryKib"], kdf["iterations"], kdf["parallelism"]) == (65536, 3, 1)
+    assert avp.Identity.open(sealed, "pw").member_id == ident.member_id
+
+
+def test_tampered_or_unknown_documents() -> None:
+    ident = avp.Identity.generate()
+    doc = json.loads(ident.seal("pw", **FAST))
+    swapped = dict(doc, x25519PublicKey=avp.Identity.generate().x25519_public_key_b64)
+    with pytest.raises(InvalidPassphrase):  # the AAD binds the public keys
+        avp.Identity.open(json.dumps(swapped), "pw")
+    with pytest.raises(UnsupportedScheme):
+        avp.Identity.open(json.dumps(dict(doc, version=2)), "pw")
+    with pytest.raises(UnsupportedScheme):
+        avp.Identity.open(json.dumps(dict(doc, format="other")), "pw")
+    huge = json.loads(json.dumps(doc))
+    huge["slots"][0]["kdf"]["memoryKib"] = 1 << 30
+    with pytest.raises(InvalidEncoding):  # bounded before any work is done
+        avp.Identity.open(json.dumps(huge), "pw")
+    with pytest.raises(InvalidEncoding):
+        avp.Identity.open("{not json", "pw")
+    extra = json.loads(json.dumps(doc))
+    extra["slots"][0]["surprise"] = 1
+    with pytest.raises(InvalidEncoding):
+        avp.Identity.open(json.dumps(extra), "pw")
