@@ -321,6 +321,9 @@ class Repository:
             envelope = stored_envelope
         defences.check_envelope(manifest, envelope)
         data_key = self._data_key_from(manifest)
+        held = self.held_data_keys().get(manifest.key_epoch)
+        if held is not None and held != data_key:
+            raise KeyChanged(f"the server served another data key for key epoch {manifest.key_epoch}")
         payload = open_envelope(envelope, data_key)
         self._commit(manifest, envelope, data_key, policy_on, fresh)
         self._confirm_refresh_policy = False
