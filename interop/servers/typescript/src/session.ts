@@ -145,8 +145,16 @@ export class Session {
     return (await this.authenticate(server)).token;
   }
 
+  /** A vault request; a 401 on a cached token means it expired early: log in again, once. */
   private async vault(server: string, method: "GET" | "POST", path: string, body?: unknown): Promise<Json> {
-    return request(server, method, path, body, await this.token(server));
+    const cached = this.tokens.has(server);
+    try {
+      return await request(server, method, path, body, await this.token(server));
+    } catch (e) {
+      if (!cached || !(e instanceof ClientError) || e.status !== 401) throw e;
+      this.tokens.delete(server);
+      return request(server, method, path, body, await this.token(server));
+    }
   }
 
   // --- repositories ---------------------------------------------------------------------------------
