@@ -161,6 +161,19 @@ describe("actor", () => {
     assert.equal(gone.code, "transport_error");
   });
 
+  it("a cached token the server refuses (expired early) triggers one new login", async () => {
+    let skew = 0;
+    const s = await startServer({}, undefined, () => Date.now() + skew);
+    try {
+      await alice.ok("identity");
+      await alice.ok("create_repo", { server: s.url, repoId: "reauth", alts: [alt(5)] });
+      skew = 3_601_000; // the server's clock jumps past the token's exp; the actor's does not
+      assert.deepEqual((await alice.ok("pull", { server: s.url, repoId: "reauth" })).alts, [alt(5)]);
+    } finally {
+      await s.close();
+    }
+  });
+
   const vectors = sharedFile("avp-spec-vectors/index.json");
   it("verify_vectors checks every published case with the actor's own crypto", { skip: vectors.skip }, async () => {
     const r = await alice.ok("verify_vectors", { dir: join(vectors.path as string, "..") });
