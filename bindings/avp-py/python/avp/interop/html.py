@@ -9,18 +9,20 @@ from typing import Any
 
 LABEL = {"pass": "pass", "fail": "FAIL", "warn": "warn", "unsupported": "unsup.", "skipped": "skip"}
 TITLES = {
-    "scenario": "Scenarios — columns are client+client@server (alice and carol on the first client, bob on the second)",
+    "scenario": "Scenarios — columns are client+client@server "
+    "(alice and carol on the first client, bob on the second)",
     "conformance": "Server conformance (black-box, every MUST of the wire contract)",
     "vectors": "Vectors — each client checks every file with its own crypto",
 }
 CSS = """
-body{font:14px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#1d2330;background:#fff}
+body{font:14px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#1d2330}
 h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px}
 .meta{color:#566;margin-bottom:12px} .meta span{margin-right:18px}
 .badge{display:inline-block;padding:2px 10px;border-radius:10px;font-weight:600;color:#fff}
 .ok{background:#1f8a4c} .bad{background:#c0392b}
 table{border-collapse:collapse;margin:6px 0 10px} th,td{border:1px solid #d5dae1;padding:3px 8px}
-th{background:#f2f4f7;font-weight:600;white-space:nowrap} th.row{text-align:left;font-family:ui-monospace,monospace;font-weight:500}
+th{background:#f2f4f7;font-weight:600;white-space:nowrap}
+th.row{text-align:left;font-family:ui-monospace,monospace;font-weight:500}
 td{text-align:center;font-size:12px;font-weight:600;min-width:52px}
 td.pass{background:#d4f1df;color:#135c33} td.fail{background:#f9d0cb;color:#8d1f14}
 td.warn{background:#fdebc8;color:#7a5200} td.unsupported{background:#e3e1f7;color:#3d3580}
@@ -48,7 +50,7 @@ def _table(kind: str, cases: list[dict[str, Any]]) -> str:
         for col in cols:
             cell = cells.get((row, col))
             if cell is None:
-                out.append('<td class="none" title="not played in this column">–</td>')
+                out.append('<td class="none" title="not played in this column">&ndash;</td>')
                 continue
             tip = cell.get("reason") or ("passed" if cell["outcome"] == "pass" else cell["outcome"])
             if cell.get("step"):
@@ -65,7 +67,9 @@ def render(doc: dict[str, Any]) -> str:
     summary = doc.get("summary", {})
     ok = bool(summary.get("ok"))
     impls = ", ".join(
-        f"{i['name']} ({i.get('language')}, {i.get('version')}{'' if i.get('available', True) else ', UNAVAILABLE'})"
+        f"{i['name']} ({i.get('language')}, {i.get('version')}"
+        + ("" if i.get("available", True) else ", UNAVAILABLE")
+        + ")"
         for i in doc.get("implementations", [])
     )
     counts = " · ".join(
@@ -75,9 +79,12 @@ def render(doc: dict[str, Any]) -> str:
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>AVP interop matrix</title><style>{CSS}</style></head><body>",
-        f'<h1>AVP interop matrix <span class="badge {"ok" if ok else "bad"}">{"green" if ok else "failures"}</span></h1>',
-        f'<div class="meta"><span>{_e(doc.get("startedAt", ""))}</span><span>{_e(doc.get("durationSeconds"))} s</span>',
-        f"<span>{_e(summary.get('total', 0))} cases: {_e(counts)}</span><span>seed {_e(doc.get('seed'))}</span>",
+        '<h1>AVP interop matrix <span class="badge ' + ("ok" if ok else "bad") + '">',
+        ("green" if ok else "failures") + "</span></h1>",
+        f'<div class="meta"><span>{_e(doc.get("startedAt", ""))}</span>',
+        f"<span>{_e(doc.get('durationSeconds'))} s</span>",
+        f"<span>{_e(summary.get('total', 0))} cases: {_e(counts)}</span>",
+        f"<span>seed {_e(doc.get('seed'))}</span>",
         f"<span>{'strict' if doc.get('strict') else 'SHOULDs reported as warnings'}</span></div>",
         f'<div class="meta">Implementations: {_e(impls)}</div>',
         '<table class="legend"><tr>',
@@ -101,11 +108,13 @@ def render(doc: dict[str, Any]) -> str:
                 else _e(c.get("reason", ""))
             )
             parts.append(
-                f'<div class="{_e(c["outcome"])}"><b>{_e(c["id"])}</b> @ {_e(c["column"])} [{_e(c["level"])}]<br>{body}</div>'
+                f'<div class="{_e(c["outcome"])}"><b>{_e(c["id"])}</b> @ {_e(c["column"])} '
+                f"[{_e(c['level'])}]<br>{body}</div>"
             )
         parts.append("</div>")
     parts.append(
-        "<p><small>Transcripts (secrets redacted): results.json and pairs/*.log next to this page.</small></p>"
+        "<p><small>Transcripts (secrets redacted): results.json and pairs/*.log "
+        "next to this page.</small></p>"
     )
     parts.append("</body></html>\n")
     return "".join(parts)

@@ -73,7 +73,7 @@ class Member:
     def invite_token(self) -> str:
         return federation.encode_invite(self.id, self.x25519_b64)
 
-    def actor_identity(self) -> dict[str, str]:
+    def actor_identity(self) -> dict[str, Any]:
         """The ``identity`` request arguments that make an actor this member."""
         return {"ed25519SeedB64": b64(self.seed), "x25519PrivateB64": b64(self.x25519_private)}
 

@@ -36,11 +36,13 @@ class Kind(str, enum.Enum):
 class CaseFailed(Exception):
     """A step did not give what the protocol requires: the report shows Expected vs Actual."""
 
-    def __init__(self, step: str, expected: str, actual: str) -> None:
+    def __init__(self, step: str, expected: str, actual: str, *, hard: bool = False) -> None:
         super().__init__(f"{step}: expected {expected}, got {actual}")
         self.step = step
         self.expected = expected
         self.actual = actual
+        #: a failure of the case's own setup (e.g. the proxy never lied): a failure even for a SHOULD
+        self.hard = hard
 
 
 class CaseSkipped(Exception):

@@ -74,11 +74,13 @@ class SubstituteKey(Mode):
         self.fake = fake_x25519
         self.leaked = False
         self.armed = False
+        self.swapped = False
         self.lock = threading.Lock()
 
     def _swap(self, entry: Any) -> None:
         if isinstance(entry, dict) and entry.get("ed25519PublicKey") == self.member_id:
             entry["x25519PublicKey"] = self.fake
+            self.swapped = True
 
     def on_request(self, ex: Exchange) -> None:
         if self.armed and self.fake.encode() in ex.body:
@@ -106,20 +108,31 @@ class DropShareRefreshTokens(Mode):
 
 
 class ReplayPull(Mode):
-    """Record full pull answers; once armed, answer every pull with the oldest recorded one.
+    """Record the first full state seen (a createRepo request or a pull answer with an envelope);
+    once armed, answer every pull with it.
 
-    With answers recorded before a write this is a version rollback; before a member removal,
-    a stale epoch.
+    Recorded before a write this is a version rollback; before a member removal, a stale epoch.
     """
 
     def __init__(self) -> None:
         self.recorded: Optional[Any] = None
         self.armed = False
+        self.replayed = False
+
+    def on_request(self, ex: Exchange) -> None:
+        body = ex.json() if self.recorded is None and ex.path == "/v1/repos" else None
+        if isinstance(body, dict) and isinstance(body.get("manifest"), dict):
+            self.recorded = {
+                "manifest": body["manifest"],
+                "envelope": body.get("initialEnvelope"),
+                "unchanged": False,
+            }
 
     def on_response(self, ex: Exchange, status: int, body: Any) -> Any:
         if ex.route != "pull" or status != 200 or not isinstance(body, dict):
             return body
         if self.armed and self.recorded is not None:
+            self.replayed = True
             return copy.deepcopy(self.recorded)
         if self.recorded is None and isinstance(body.get("envelope"), dict):
             self.recorded = copy.deepcopy(body)
@@ -181,7 +194,7 @@ class Proxy:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            def log_message(self, format: str, *args: Any) -> None:
                 """Silent: the runner's transcripts record what matters (redacted)."""
 
             def _handle(self) -> None:
@@ -197,7 +210,7 @@ class Proxy:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815 - stdlib naming
+            do_GET = do_POST = do_PUT = do_DELETE = _handle
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True

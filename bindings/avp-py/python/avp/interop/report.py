@@ -80,7 +80,7 @@ def junit_xml(run: RunResult) -> bytes:
             elif c.outcome is Outcome.WARN:
                 out = ET.SubElement(case, "system-out")
                 out.text = "SHOULD not met (a failure with --strict)\n" + _failure_text(c)
-    return ET.tostring(suites, encoding="utf-8", xml_declaration=True)
+    return bytes(ET.tostring(suites, encoding="utf-8", xml_declaration=True))
 
 
 def _failure_text(c: CaseResult) -> str:
@@ -149,7 +149,8 @@ def matrix_rows(
 def terminal_matrix(run: RunResult) -> str:
     out: list[str] = []
     titles = {
-        Kind.SCENARIO: "Scenarios (rows) x client+client@server (columns; alice/carol on the first client, bob on the second)",
+        Kind.SCENARIO: "Scenarios (rows) x client+client@server "
+        "(columns; alice and carol on the first client, bob on the second)",
         Kind.CONFORMANCE: "Server conformance (black-box)",
         Kind.VECTORS: "Vectors, checked by each client with its own crypto",
     }

@@ -9,6 +9,7 @@ most expensive step of a case). Self-pairs run first, as controls.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import os
 import sys
@@ -164,20 +165,17 @@ def vectors_cases(
 ) -> list[CaseResult]:
     """Ask one client to check every vector file with its own crypto; one result per file."""
     started = time.perf_counter()
+    per_file: dict[str, Any] = {}
+    problem: Optional[tuple[Outcome, str]] = None
     try:
         reply = actor.call("verify_vectors", timeout=120.0, dir=str(vectors_dir))
-        per_file = reply.get("files") if isinstance(reply.get("files"), dict) else {}
-        problem = None
+        files_reply = reply.get("files")
+        per_file = files_reply if isinstance(files_reply, dict) else {}
     except ActorError as err:
-        per_file, problem = (
-            {},
-            (
-                Outcome.UNSUPPORTED if err.code == "unsupported" else Outcome.FAIL,
-                f"{err.code}: {err.message}",
-            ),
-        )
+        outcome = Outcome.UNSUPPORTED if err.code == "unsupported" else Outcome.FAIL
+        problem = (outcome, f"{err.code}: {err.message}")
     except ActorBroken as err:
-        per_file, problem = {}, (Outcome.FAIL, f"actor broke: {err}")
+        problem = (Outcome.FAIL, f"actor broke: {err}")
     elapsed = (time.perf_counter() - started) * 1000
     out: list[CaseResult] = []
     for name in files:
@@ -399,11 +397,10 @@ def run(opts: Options, say: Callable[[str], None] = lambda m: print(m, file=sys.
         for result in vectors_cases(actor, opts.vectors_dir, impl.name, vec_ids, opts.strict):
             record(result)
 
-    units: list[Callable[[], None]] = []
-    units.extend((lambda c=c: play_column(c)) for c in cols)
+    units: list[Callable[[], None]] = [functools.partial(play_column, c) for c in cols]
     if checks:
-        units.extend((lambda s=s: play_conformance(s)) for s in servers)
-    units.extend((lambda c=c: play_vectors(c)) for c in clients)
+        units.extend(functools.partial(play_conformance, s) for s in servers)
+    units.extend(functools.partial(play_vectors, c) for c in clients)
     try:
         with ThreadPoolExecutor(max_workers=max(1, opts.workers), thread_name_prefix="worker") as pool:
             for fut in [pool.submit(u) for u in units]:

@@ -7,6 +7,8 @@ case shows it (a failure for a MUST, a warning for a SHOULD unless --strict).
 
 from __future__ import annotations
 
+from typing import Any
+
 from avp.interop.material import Member, alt
 from avp.interop.model import Level
 from avp.interop.proxy import DropShareRefreshTokens, ReplayEnvelope, ReplayPull, SubstituteKey
@@ -20,7 +22,7 @@ def _three_member_repo(ctx: Context, s: str, label: str, bind: bool) -> str:
         slot: ctx.call(slot, "key_binding", server=s).get("keyBindingSig") if bind else None
         for slot in ("alice", "bob", "carol")
     }
-    extra = {"requireBinding": True} if bind else {}
+    extra: dict[str, Any] = {"requireBinding": True} if bind else {}
     ctx.call(
         "alice", "create_repo", server=s, repoId=repo, alts=[alt("x1")], keyBindingSig=sigs["alice"], **extra
     )
@@ -40,23 +42,28 @@ def _three_member_repo(ctx: Context, s: str, label: str, bind: bool) -> str:
 def _substitution(ctx: Context, bind: bool) -> None:
     attacker = Member.random()
     mode = SubstituteKey(ctx.member("bob").id, attacker.x25519_b64)
-    extra = {"requireBinding": True} if bind else {}
+    extra: dict[str, Any] = {"requireBinding": True} if bind else {}
     # everything goes through the proxy: a client keys its pins by address, and the proxy's
     # address differs from the server's
     with ctx.proxy(mode) as url:
         repo = _three_member_repo(ctx, url, "subst", bind)
         mode.armed = True
         # removing carol re-wraps the new data key to every remaining member *as served*
-        ctx.call_error(
-            "alice",
-            "remove_member",
-            {"binding_invalid", "key_changed"},
-            step="alice.remove_member carol while bob's X25519 key is substituted",
-            server=url,
-            repoId=repo,
-            memberId=ctx.member("carol").id,
-            **extra,
-        )
+        try:
+            ctx.call_error(
+                "alice",
+                "remove_member",
+                {"binding_invalid", "key_changed"},
+                step="alice.remove_member carol while bob's X25519 key is substituted",
+                server=url,
+                repoId=repo,
+                memberId=ctx.member("carol").id,
+                **extra,
+            )
+        finally:
+            ctx.require(
+                mode.swapped, "proxy", "bob's key substituted in what alice read", "never substituted"
+            )
     ctx.details["dataKeyWrappedToAttacker"] = mode.leaked
     ctx.expect(
         not mode.leaked,
@@ -99,14 +106,17 @@ def version_rollback(ctx: Context) -> None:
         ctx.call("alice", "update", server=url, repoId=repo, addAlts=[alt("v2")])
         ctx.call("alice", "update", server=url, repoId=repo, addAlts=[alt("v3")])
         mode.armed = True
-        ctx.call_error(
-            "alice",
-            "pull",
-            {"rollback_detected"},
-            step="alice.pull served an old version",
-            server=url,
-            repoId=repo,
-        )
+        try:
+            ctx.call_error(
+                "alice",
+                "pull",
+                {"rollback_detected"},
+                step="alice.pull served an old version",
+                server=url,
+                repoId=repo,
+            )
+        finally:
+            ctx.require(mode.replayed, "proxy", "the old version was served", "the proxy never replayed")
 
 
 @scenario(
@@ -128,14 +138,17 @@ def stale_epoch(ctx: Context) -> None:
         after = ctx.call("bob", "pull", server=url, repoId=repo)
         ctx.expect(after.get("keyEpoch") == 1, "bob.pull after the rotation", "epoch 1", after)
         mode.armed = True
-        ctx.call_error(
-            "bob",
-            "pull",
-            {"rollback_detected"},
-            step="bob.pull served the epoch-0 envelope",
-            server=url,
-            repoId=repo,
-        )
+        try:
+            ctx.call_error(
+                "bob",
+                "pull",
+                {"rollback_detected"},
+                step="bob.pull served the epoch-0 envelope",
+                server=url,
+                repoId=repo,
+            )
+        finally:
+            ctx.require(mode.replayed, "proxy", "the old epoch was served", "the proxy never replayed")
 
 
 @scenario(
@@ -188,5 +201,5 @@ def replayed_envelope(ctx: Context) -> None:
             server=url,
             repoId=repo,
         )
-    ctx.expect(mode.replayed, "proxy", "the replay was served", "the proxy never replayed")
+    ctx.require(mode.replayed, "proxy", "the replay was served", "the proxy never replayed")
     ctx.details["alts"] = usernames(ctx.stored_alts("alice", repo))

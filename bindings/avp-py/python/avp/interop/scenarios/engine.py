@@ -133,6 +133,11 @@ class Context:
         if not condition:
             raise CaseFailed(step, expected, actual if isinstance(actual, str) else shorten(actual))
 
+    def require(self, condition: bool, step: str, expected: str, actual: str) -> None:
+        """A check of the case's own setup: failing it fails the case whatever its level."""
+        if not condition:
+            raise CaseFailed(step, expected, actual, hard=True)
+
     # --- naming and identities ----------------------------------------------------------------------
     def repo_id(self, label: str = "r") -> str:
         return f"{label}-{secrets.token_hex(6)}"
@@ -205,7 +210,7 @@ def run_case(
     for actor in actors.values():
         actor.transcript = transcript
     try:
-        for slot, actor in actors.items():
+        for slot in actors:
             ctx.identities[slot] = ctx.call(slot, "identity", **members[slot].actor_identity())
             ctx.expect(
                 ctx.identities[slot].get("ed25519PublicKey") == members[slot].id,
@@ -215,7 +220,7 @@ def run_case(
             )
         sc.func(ctx)
     except CaseFailed as err:
-        outcome, failed = outcome_for_failure(sc.level, strict), err
+        outcome, failed = (Outcome.FAIL if err.hard else outcome_for_failure(sc.level, strict)), err
     except CaseUnsupported as err:
         outcome, reason = Outcome.UNSUPPORTED, str(err)
     except CaseSkipped as err:

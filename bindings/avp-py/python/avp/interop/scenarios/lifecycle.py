@@ -106,6 +106,7 @@ def two_members(ctx: Context) -> None:
 @scenario(
     "6.lifecycle.three-members",
     "three members on mixed clients; bob removes carol; alice and bob read the new epoch",
+    actors=3,
 )
 def three_members(ctx: Context) -> None:
     s = ctx.server
