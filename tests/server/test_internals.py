@@ -1,0 +1,224 @@
+"""Internals: the storage backends directly, the logs, and the ``avp serve`` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Callable
+
+import pytest
+import requests
+from avp.errors import DuplicateRepo, QuotaExceeded
+from avp.server.store import RepoRecord, Store, open_store
+
+from .api import Api, Member, b64, enc
+from .conftest import ServerProcess, free_port
+
+pytestmark = pytest.mark.internal
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, workdir: Path) -> Iterator[Store]:
+    if request.param == "memory":
+        db = "memory:"
+    elif request.param == "sqlite":
+        db = str(workdir / f"store-{os.urandom(4).hex()}.sqlite3")
+    else:
+        db = request.getfixturevalue("fresh_pg_dsn")
+    opened = open_store(db)
+    opened.migrate()
+    opened.migrate()  # idempotent
+    yield opened
+    opened.close()
+
+
+def record(repo_id: str, rev: int, members: tuple[str, ...], version: int = 1) -> RepoRecord:
+    return RepoRecord(repo_id, rev, version, 0, json.dumps({"v": version}), "{}", members)
+
+
+def test_store_compare_and_set(store: Store) -> None:
+    first = record("r", 0, ("alice",))
+    store.create_repo(first, "alice", 10)
+    loaded = store.load("r")
+    assert loaded == first
+    second = record("r", 1, ("alice", "bob"), version=2)
+    assert store.replace(first, second) is True
+    assert store.replace(first, record("r", 1, ("alice",), version=9)) is False  # stale rev
+    assert store.load("r") == second
+    view = store.pull("r", "bob", 1)
+    assert view is not None and view.is_member and view.payload_version == 2 and view.envelope == "{}"
+    view = store.pull("r", "carol", 2)
+    assert view is not None and not view.is_member and view.envelope is None
+    assert store.replace(second, record("r", 2, ("bob",), version=3))
+    assert store.pull("r", "alice", 0).is_member is False  # type: ignore[union-attr]
+    assert store.load("missing") is None and store.pull("missing", "alice", 0) is None
+
+
+def test_store_create_duplicate_and_quota(store: Store) -> None:
+    store.create_repo(record("a", 0, ("alice",)), "alice", 2)
+    with pytest.raises(DuplicateRepo):
+        store.create_repo(record("a", 0, ("bob",)), "bob", 2)
+    store.create_repo(record("b", 0, ("alice",)), "alice", 2)
+    with pytest.raises(QuotaExceeded):
+        store.create_repo(record("c", 0, ("alice",)), "alice", 2)
+    assert store.load("c") is None
+
+
+def test_store_concurrent_compare_and_set_has_one_winner(store: Store) -> None:
+    base = record("race", 0, ("alice",))
+    store.create_repo(base, "alice", 10)
+    barrier = threading.Barrier(16)
+    results: list[bool] = []
+
+    def attempt(i: int) -> None:
+        barrier.wait()
+        results.append(store.replace(base, record("race", 1, ("alice",), version=100 + i)))
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count(True) == 1
+
+
+def test_store_nonce_is_taken_once_and_only_by_its_key(store: Store) -> None:
+    now = time.time()
+    store.add_nonce(b"n" * 32, "alice", now + 60, now)
+    store.add_nonce(b"e" * 32, "alice", now - 1, now)
+    assert store.take_nonce(b"n" * 32, "mallory", now) is False
+    assert store.take_nonce(b"e" * 32, "alice", now) is False  # expired
+    barrier = threading.Barrier(8)
+    results: list[bool] = []
+
+    def take() -> None:
+        barrier.wait()
+        results.append(store.take_nonce(b"n" * 32, "alice", now))
+
+    threads = [threading.Thread(target=take) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count(True) == 1
+
+
+def test_store_signing_seed_is_settled_once(store: Store) -> None:
+    first = store.signing_seed(b"a" * 32)
+    assert store.signing_seed(b"b" * 32) == first == b"a" * 32
+
+
+def test_sqlite_schema_is_versioned_and_wal(workdir: Path) -> None:
+    import sqlite3
+
+    from avp.server.store.sqlite import MIGRATIONS
+
+    path = workdir / "schema.sqlite3"
+    opened = open_store(str(path))
+    opened.migrate()
+    opened.close()
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        conn.close()
+
+
+# --- logs ------------------------------------------------------------------------------------------
+def test_one_structured_line_per_request_and_no_secrets(start_server: Callable[..., ServerProcess]) -> None:
+    server = start_server(db="memory:")
+    member = Member.new()
+    with Api(server.url) as api:
+        nonce = api.nonce(member)
+        r = api.token_response(member, nonce)
+        token = r.json()["token"]
+        member.token = token
+        repo_id = api.create(member)["repoId"]
+        api.pull(member, repo_id)
+        api.fetch(member, repo_id, member.id)
+        api.post(f"/v1/repos/{enc(repo_id)}/push", b"{bad", token)
+        api.call("GET", "/nope")
+        api.post("/v1/repos", b"{}")
+    server.stop()
+    lines = [json.loads(line) for line in server.logs().splitlines() if line.strip()]
+    requests_logged = [line for line in lines if line.get("msg") == "request"]
+    routes = [(line["method"], line["route"], line["status"], line["code"]) for line in requests_logged]
+    assert routes == [
+        ("GET", "/.well-known/avp", 200, None),  # the fixture's readiness probe
+        ("POST", "/api/auth/keypair/challenge", 200, None),
+        ("POST", "/api/auth/keypair/token", 200, None),
+        ("POST", "/v1/repos", 200, None),
+        ("POST", "/v1/repos/{repoId}/pull", 200, None),
+        ("GET", "/v1/repos/{repoId}/member/{memberId}", 200, None),
+        ("POST", "/v1/repos/{repoId}/push", 400, "bad_request"),
+        ("GET", "(unknown)", 404, "not_found"),
+        ("POST", "/v1/repos", 401, "unauthorized"),
+    ]
+    assert all(isinstance(line["ms"], (int, float)) and line["ms"] >= 0 for line in requests_logged)
+    text = server.logs()
+    for secret in [token, *token.split("."), b64(nonce), member.id, enc(member.id), repo_id, member.x_b64]:
+        assert secret not in text
+
+
+# --- the command -----------------------------------------------------------------------------------
+def test_avp_serve_starts_with_no_configuration_and_stops_gracefully(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AVP_")}
+    env.update(HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "data"))
+    port = free_port()
+    env["AVP_PORT"] = str(port)  # the default 8787 may be taken on a shared machine
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "avp.cli", "serve"], env=env, stdout=out, stderr=out)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with requests.Session() as session:
+                    body = session.get(f"http://127.0.0.1:{port}/.well-known/avp", timeout=1).json()
+                break
+            except requests.ConnectionError:
+                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.05)
+        assert body["limits"]["maxBodyBytes"] == 2_097_152
+        with Api(f"http://127.0.0.1:{port}") as api:
+            api.create(Member.new())
+        assert (tmp_path / "data" / "avp" / "server.sqlite3").exists()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+    # uvicorn finishes in-flight requests and the lifespan (store closed), then re-raises the signal.
+    assert code in (0, -signal.SIGTERM), log.read_text()
+    assert "Application shutdown complete" in log.read_text()
+
+
+def test_avp_serve_with_two_workers_on_sqlite(start_server: Callable[..., ServerProcess]) -> None:
+    server = start_server(args=("--workers", "2"))
+    member = Member.new()
+    with Api(server.url) as api:
+        repo_id = api.create(member)["repoId"]
+        for _ in range(8):  # connections land on both workers; every one knows the token
+            with Api(server.url) as fresh:
+                assert fresh.pull(member, repo_id).status_code == 200
+
+
+def test_avp_serve_refuses_bad_configuration(tmp_path: Path) -> None:
+    env = {**os.environ, "AVP_MAX_BODY_BYTES": "lots"}
+    r = subprocess.run(
+        [sys.executable, "-m", "avp.cli", "serve"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode == 2 and "AVP_MAX_BODY_BYTES" in r.stderr
+    r = subprocess.run(
+        [sys.executable, "-m", "avp.cli", "serve", "--db", "memory:", "--workers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 2
