@@ -1,0 +1,192 @@
+"""``avp id new|show|export``, and the helpers the client commands share (home, unlock, output).
+
+Secrets never come from the command line (it is visible to other users in the process list):
+the passphrase is read from ``AVP_PASSPHRASE`` or prompted for; ``AVP_RECOVERY_CODE`` unlocks with
+the recovery code instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from typing import Any, Callable
+
+from avp.cli import EXIT_OK, EXIT_USAGE, add_json_flag
+from avp.client import Client
+from avp.client.profile import load_identity, read_public_identity, save_identity
+from avp.identity import Identity
+
+PASSPHRASE_ENV = "AVP_PASSPHRASE"  # noqa: S105 - the name of a variable, not a secret
+RECOVERY_CODE_ENV = "AVP_RECOVERY_CODE"
+
+
+class UsageError(Exception):
+    """A missing input the user must supply (exit code 2)."""
+
+
+# --- helpers shared by avp.cli.repo and avp.cli.member ---------------------------------------------
+
+
+def add_common(parser: argparse.ArgumentParser) -> None:
+    """``--home`` and ``--json`` for every identity-bearing command."""
+    parser.add_argument(
+        "--home",
+        default=None,
+        help="state directory holding identity.json and the client state [env AVP_HOME;"
+        " default ~/.local/share/avp]",
+    )
+    add_json_flag(parser)
+
+
+def add_client_options(parser: argparse.ArgumentParser) -> None:
+    add_common(parser)
+    parser.add_argument(
+        "--require-binding",
+        action="store_true",
+        default=None,
+        help="refuse members without a verifying key binding on every host (default: only on hosts"
+        " you do not operate, i.e. not loopback and not in AVP_OPERATED_HOSTS)",
+    )
+
+
+def wants_json(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "json", False))
+
+
+def secret_input(env: str, prompt: str) -> str:
+    """A secret from the environment variable ``env``, else from a prompt on the terminal."""
+    value = os.environ.get(env)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise UsageError(f"set {env} or run on a terminal to be prompted ({prompt.rstrip(': ')})")
+    return getpass.getpass(prompt)
+
+
+def new_passphrase() -> str:
+    value = os.environ.get(PASSPHRASE_ENV)
+    if value:
+        return value
+    first = secret_input(PASSPHRASE_ENV, "new passphrase: ")
+    if getpass.getpass("repeat the passphrase: ") != first:
+        raise UsageError("the passphrases differ")
+    return first
+
+
+def unlock(args: argparse.Namespace) -> Identity:
+    code = os.environ.get(RECOVERY_CODE_ENV)
+    if code:
+        return load_identity(args.home, recovery_code=code)
+    return load_identity(args.home, passphrase=secret_input(PASSPHRASE_ENV, "passphrase: "))
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def open_client(args: argparse.Namespace) -> Client:
+    """Unlock the identity of ``--home`` and open a client on the same state directory."""
+    return Client(
+        unlock(args),
+        home=args.home,
+        require_binding=getattr(args, "require_binding", None),
+        progress=progress,
+    )
+
+
+def emit(args: argparse.Namespace, data: Any, text: str) -> None:
+    """Data on stdout: ``data`` as JSON with ``--json``, else ``text``."""
+    print(json.dumps(data, indent=2) if wants_json(args) else text)
+
+
+def guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Turn a :class:`UsageError` into a message and exit code 2."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except UsageError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return EXIT_USAGE
+
+    return run
+
+
+# --- avp id ----------------------------------------------------------------------------------------
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "id",
+        help="create, show and export your identity",
+        description="Your identity is an Ed25519 + X25519 keypair sealed under a passphrase in"
+        " <home>/identity.json. The passphrase comes from AVP_PASSPHRASE or a prompt, never argv.",
+    )
+    sub = parser.add_subparsers(dest="id_command", metavar="ACTION", required=True)
+
+    new = sub.add_parser("new", help="create an identity (prints a one-time recovery code)")
+    add_common(new)
+    new.add_argument("--force", action="store_true", help="replace an existing identity (it is lost)")
+    new.set_defaults(func=guarded(cmd_new))
+
+    show = sub.add_parser("show", help="print your member id and X25519 key (no passphrase needed)")
+    add_common(show)
+    show.set_defaults(func=guarded(cmd_show))
+
+    export = sub.add_parser("export", help="print your invite-request token for an inviter")
+    add_common(export)
+    export.add_argument(
+        "--server",
+        help="also ask this server's issuer to bind your keys and print the keyBindingSig"
+        " (inviters on hosts they do not operate require it)",
+    )
+    export.set_defaults(func=guarded(cmd_export))
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    identity = Identity.generate()
+    recovery_code = Identity.new_recovery_code()
+    path = save_identity(
+        identity, new_passphrase(), args.home, recovery_code=recovery_code, overwrite=args.force
+    )
+    data = {
+        "memberId": identity.member_id,
+        "x25519PublicKey": identity.x25519_public_key_b64,
+        "recoveryCode": recovery_code,
+        "path": str(path),
+    }
+    print(f"identity written to {path}", file=sys.stderr)
+    print("keep the recovery code somewhere safe: it is shown only once", file=sys.stderr)
+    emit(args, data, f"member id:     {identity.member_id}\nrecovery code: {recovery_code}")
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    public = read_public_identity(args.home)
+    data = {
+        "memberId": public.member_id,
+        "x25519PublicKey": public.x25519_public_key,
+        "path": str(public.path),
+    }
+    emit(args, data, f"member id:   {public.member_id}\nx25519 key:  {public.x25519_public_key}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    if args.server is None:
+        identity = unlock(args)
+        emit(args, {"inviteToken": identity.invite_token()}, identity.invite_token())
+        return EXIT_OK
+    with open_client(args) as client:
+        binding = client.key_binding(args.server)
+        token = client.invite_token()
+    data = {
+        "inviteToken": token,
+        "keyBindingSig": binding.key_binding_sig,
+        "issuerJwksUrl": binding.issuer_jwks_url,
+    }
+    emit(args, data, f"{token}\n{binding.key_binding_sig}")
+    return EXIT_OK

@@ -1,0 +1,84 @@
+"""``avp member invite|add|remove|list``: who can read a repository.
+
+Joining takes two tokens: the joiner runs ``avp id export`` and sends the invite-request token; a
+member runs ``avp member invite ADDRESS TOKEN``, which adds the joiner and prints the repo-locator
+token to send back; the joiner runs ``avp repo join LOCATOR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from avp.cli import EXIT_OK
+from avp.cli.identity import add_client_options, emit, guarded, open_client
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "member",
+        help="add, remove and list the members of a repository",
+        description="Removing a member rotates the data key: the removed member cannot read what follows.",
+    )
+    sub = parser.add_subparsers(dest="member_command", metavar="ACTION", required=True)
+
+    for name, helptext, func in (
+        ("invite", "add a joiner and print the locator token to send them", cmd_invite),
+        ("add", "add a joiner from their invite-request token", cmd_add),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        add_client_options(p)
+        p.add_argument("address", help="avp://host/repoId")
+        p.add_argument("invite", help="the joiner's invite-request token ('avp id export')")
+        p.add_argument("--binding", help="the joiner's keyBindingSig ('avp id export --server')")
+        p.set_defaults(func=guarded(func))
+
+    remove = sub.add_parser("remove", help="remove a member and rotate the data key")
+    add_client_options(remove)
+    remove.add_argument("address", help="avp://host/repoId")
+    remove.add_argument("member", help="member id (base64 Ed25519 key)")
+    remove.set_defaults(func=guarded(cmd_remove))
+
+    list_ = sub.add_parser("list", help="list the member ids (yours is marked)")
+    add_client_options(list_)
+    list_.add_argument("address", help="avp://host/repoId")
+    list_.set_defaults(func=guarded(cmd_list))
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    with open_client(args) as client:
+        members = client.repository(args.address).add_member(args.invite, args.binding)
+    emit(args, {"members": list(members)}, "\n".join(members))
+    return EXIT_OK
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    with open_client(args) as client:
+        repo = client.repository(args.address)
+        members = repo.add_member(args.invite, args.binding)
+        token = repo.locator_token()
+    print(f"added; {len(members)} member(s). Send this locator token to the joiner:", file=sys.stderr)
+    emit(args, {"members": list(members), "locatorToken": token}, token)
+    return EXIT_OK
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    with open_client(args) as client:
+        result = client.repository(args.address).remove_member(args.member)
+    data = {
+        "payloadVersion": result.payload_version,
+        "keyEpoch": result.key_epoch,
+        "members": list(result.members),
+    }
+    emit(args, data, f"removed; version {result.payload_version}, epoch {result.key_epoch}")
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with open_client(args) as client:
+        me = client.identity.member_id
+        members = client.repository(args.address).members()
+    lines = [f"{m}{'  (you)' if m == me else ''}" for m in members]
+    emit(args, {"members": list(members), "you": me}, "\n".join(lines))
+    return EXIT_OK
