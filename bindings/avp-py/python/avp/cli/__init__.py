@@ -21,6 +21,9 @@ COMMANDS: list[tuple[str, str]] = [
     ("serve", "avp.server.cli"),
     ("vectors", "avp.vectors.cli"),
     ("interop", "avp.interop.cli"),
+    ("id", "avp.cli.identity"),
+    ("repo", "avp.cli.repo"),
+    ("member", "avp.cli.member"),
 ]
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
