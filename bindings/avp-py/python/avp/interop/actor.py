@@ -11,12 +11,14 @@ import base64
 import json
 import sys
 import tempfile
+from pathlib import Path
 from typing import IO, Any, Callable, Optional
 
 from avp.client import Client, Repository, Snapshot
 from avp.client.transport import normalize_base_url
 from avp.errors import AvpError, BadRequest
 from avp.identity import Identity
+from avp.interop import vectorcheck
 from avp.models import AltAccount, EncryptedEnvelope
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
@@ -55,6 +57,7 @@ class PythonActor:
             "locator": self.locator,
             "join": self.join,
             "open_envelope": self.open_envelope,
+            "verify_vectors": self.verify_vectors,
             "shutdown": self.shutdown,
         }
 
@@ -230,6 +233,12 @@ class PythonActor:
         if not repos:
             raise BadRequest(f"this actor never saw repository {repo_id!r}")
         return {"alts": [a.to_dict() for a in repos[0].open_envelope(envelope)]}
+
+    def verify_vectors(self, args: dict[str, Any]) -> dict[str, Any]:
+        folder = Path(_str(args, "dir"))
+        if not (folder / "index.json").is_file():
+            raise BadRequest(f"{folder} has no index.json")
+        return {"files": vectorcheck.verify_dir(folder)}
 
     def shutdown(self, args: dict[str, Any]) -> dict[str, Any]:
         self.reset()
