@@ -39,15 +39,20 @@ export function aad(repoId: string, payloadVersion: number, keyEpoch: number): B
   return out;
 }
 
+function checkKeyIv(key: Uint8Array, iv: Uint8Array): void {
+  if (key.length !== 32) throw new ClientError("invalid_key", "AES-256-GCM needs a 32-byte key");
+  if (iv.length !== 12) throw new ClientError("invalid_encoding", "the IV must be 12 bytes");
+}
+
 function gcmSeal(key: Uint8Array, iv: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Buffer {
-  if (key.length !== 32 || iv.length !== 12) throw new ClientError("invalid_key", "AES-256-GCM needs a 32-byte key and 12-byte IV");
+  checkKeyIv(key, iv);
   const c = createCipheriv("aes-256-gcm", key, iv, { authTagLength: TAG });
   c.setAAD(ad);
   return Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]);
 }
 
 function gcmOpen(key: Uint8Array, iv: Uint8Array, ad: Uint8Array, sealed: Uint8Array): Buffer {
-  if (key.length !== 32 || iv.length !== 12) throw new ClientError("invalid_key", "AES-256-GCM needs a 32-byte key and 12-byte IV");
+  checkKeyIv(key, iv);
   if (sealed.length < TAG) throw new ClientError("invalid_tag", "authentication failed");
   const d = createDecipheriv("aes-256-gcm", key, iv, { authTagLength: TAG });
   d.setAAD(ad);
@@ -81,8 +86,8 @@ export function decryptPayload(
   return gcmOpen(key, iv, aad(repoId, payloadVersion, keyEpoch), ciphertext);
 }
 
-/** X25519 + HKDF-SHA256 → KEK; an all-zero shared secret (low-order peer) is invalid_key. */
-function kek(privateKey: KeyObject, peerRaw: Uint8Array, ephemeralRaw: Uint8Array): Buffer {
+/** Raw X25519; an all-zero result (a low-order peer key) is invalid_key, never a secret. */
+export function x25519(privateKey: KeyObject, peerRaw: Uint8Array): Buffer {
   let shared: Buffer;
   try {
     shared = diffieHellman({ privateKey, publicKey: publicKeyFromRaw("X25519", peerRaw) });
@@ -91,8 +96,16 @@ function kek(privateKey: KeyObject, peerRaw: Uint8Array, ephemeralRaw: Uint8Arra
     throw new ClientError("invalid_key", "X25519 with a low-order or invalid public key");
   }
   if (shared.every((b) => b === 0)) throw new ClientError("invalid_key", "X25519 shared secret is all zero");
+  return shared;
+}
+
+/** KEK = HKDF-SHA256(ikm = X25519 output, salt = ephemeral public key, info = scheme label). */
+export function deriveKek(shared: Uint8Array, ephemeralRaw: Uint8Array): Buffer {
   return Buffer.from(hkdfSync("sha256", shared, ephemeralRaw, WRAP_INFO, 32));
 }
+
+const kek = (privateKey: KeyObject, peerRaw: Uint8Array, ephemeralRaw: Uint8Array): Buffer =>
+  deriveKek(x25519(privateKey, peerRaw), ephemeralRaw);
 
 /** AES-256-GCM of a data key under a KEK, aad = the scheme's info string (wrap step 4). */
 export function sealDataKey(kek: Uint8Array, iv: Uint8Array, dataKey: Uint8Array): Buffer {
@@ -116,8 +129,10 @@ export function unwrapDataKey(wk: WrappedKey, recipient: KeyObject): Buffer {
   const eph = decodeStd(wk.ephemeralPublicKey);
   const iv = decodeStd(wk.iv);
   const ct = decodeStd(wk.ciphertext);
-  if (eph === null || eph.length !== 32 || iv === null || iv.length !== 12 || ct === null || ct.length !== 48) {
+  if (eph === null || eph.length !== 32 || iv === null || iv.length !== 12 || ct === null) {
     throw new ClientError("invalid_encoding", "malformed wrapped key");
   }
+  // A ciphertext that is not key + tag cannot authenticate: opaque, like any other tampering.
+  if (ct.length !== 48) throw new ClientError("invalid_tag", "authentication failed");
   return gcmOpen(kek(recipient, eph, eph), iv, WRAP_INFO, ct);
 }

@@ -4,7 +4,8 @@
 
 import { decodeStd, decodeUrl, encodeUrl } from "./b64";
 import { ClientError } from "./clienterror";
-import { isObject, JsonObject, parseJson } from "./json";
+import { checkCounter } from "./envelope";
+import { isObject, JsonObject, parseJson, RawNumber } from "./json";
 
 export interface Invite {
   ed25519PublicKey: string;
@@ -30,7 +31,8 @@ function decodeToken(token: string): JsonObject {
   } catch {
     throw invalid("token is not UTF-8 JSON");
   }
-  if (!isObject(doc) || doc["v"] !== 1) throw invalid("token is not a version 1 object");
+  if (!isObject(doc) || typeof doc["v"] !== "number") throw invalid("token is not an object with a numeric v");
+  if (doc["v"] !== 1) throw new ClientError("unsupported_scheme", `token version ${String(doc["v"])} is not 1`);
   return doc;
 }
 
@@ -71,8 +73,9 @@ export function decodeLocator(token: string): Locator {
     out.schemeId = schemeId;
   }
   if (keyEpoch !== undefined) {
-    if (typeof keyEpoch !== "number" || !Number.isSafeInteger(keyEpoch) || keyEpoch < 0) throw invalid("locator keyEpoch is not a counter");
-    out.keyEpoch = keyEpoch;
+    if (keyEpoch instanceof RawNumber) throw new ClientError("counter_out_of_range", "locator keyEpoch is not an integer in [0, 2^53-1]");
+    if (typeof keyEpoch !== "number") throw invalid("locator keyEpoch is not a number");
+    out.keyEpoch = checkCounter(keyEpoch, "locator keyEpoch");
   }
   if (issuerJwksUrl !== undefined) {
     if (typeof issuerJwksUrl !== "string") throw invalid("locator issuerJwksUrl is not a string");

@@ -3,6 +3,7 @@
 // a private JWK must also carry the public half we do not have yet.
 
 import { createPrivateKey, createPublicKey, KeyObject } from "node:crypto";
+import { ClientError } from "./clienterror";
 
 export type Curve = "Ed25519" | "X25519";
 
@@ -19,7 +20,7 @@ export function publicKeyFromRaw(curve: Curve, raw: Uint8Array): KeyObject {
 }
 
 export function privateKeyFromRaw(curve: Curve, raw: Uint8Array): KeyObject {
-  if (raw.length !== 32) throw new RangeError(`${curve} private key must be 32 bytes`);
+  if (raw.length !== 32) throw new ClientError("invalid_key", `${curve} private key must be 32 bytes`);
   return createPrivateKey({
     key: Buffer.concat([PKCS8_PREFIX[curve], raw]),
     format: "der",

@@ -52,6 +52,18 @@ describe("published AVP vectors", () => {
     }
   });
 
+  const ours = join(REPO_ROOT, "vectors", "index.json");
+  it("every case of this project's vectors/ passes, rejections with the expected code", { skip: existsSync(ours) ? false : `${ours} not present` }, () => {
+    const report = verifyVectorDir(join(REPO_ROOT, "vectors"));
+    let checked = 0;
+    for (const [file, r] of Object.entries(report)) {
+      assert.deepEqual(r.failures, [], file);
+      assert.equal(r.skipped, 0, `${file}: a file kind this checker does not know`);
+      checked += r.checked;
+    }
+    assert.ok(checked > 300, `only ${checked} cases checked`);
+  });
+
   it("key-wrap: wrapping with the fixed ephemeral key (RFC 7748 §6.1 Bob) reproduces the vector", { skip: vectors.skip }, () => {
     const doc = JSON.parse(readFileSync(join(vectors.path as string, "..", "key-wrap.json"), "utf8"));
     const c = doc.cases[0];
