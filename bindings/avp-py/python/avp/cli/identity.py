@@ -134,6 +134,7 @@ def register(subparsers: Any) -> None:
 
     show = sub.add_parser("show", help="print your member id and X25519 key (no passphrase needed)")
     add_common(show)
+    show.add_argument("--member-id", action="store_true", help="print only the member id (for scripts)")
     show.set_defaults(func=guarded(cmd_show))
 
     export = sub.add_parser("export", help="print your invite-request token for an inviter")
@@ -171,7 +172,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         "x25519PublicKey": public.x25519_public_key,
         "path": str(public.path),
     }
-    emit(args, data, f"member id:   {public.member_id}\nx25519 key:  {public.x25519_public_key}")
+    text = f"member id:   {public.member_id}\nx25519 key:  {public.x25519_public_key}"
+    emit(args, data, public.member_id if args.member_id else text)
     return EXIT_OK
 
 
