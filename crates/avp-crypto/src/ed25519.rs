@@ -1,20 +1,33 @@
 //! Ed25519 (RFC 8032) signing and the project's one strict verification policy.
 //!
-//! Accepted iff all of: the public key A and the commitment R are canonical encodings
-//! (y < p, and no "negative zero" x) of points that are not of small order; S < L; and the
-//! cofactorless equation `[S]B = R + [k]A` holds (ed25519-dalek `verify_strict`, which recomputes
-//! R and compares encodings). This rejects the "universal signature" of the small-order key
-//! `01 00..00` with `01 00..00 ‖ 0^32`. The accept-set is pinned by the CCTV and Wycheproof tests.
+//! Accepted iff all of: the public key A and the commitment R are canonical encodings (y < p)
+//! of points that are not of small order; S < L; and the cofactorless equation
+//! `[S]B = R + [k]A` holds with the recomputed R equal to R's bytes. This rejects the "universal
+//! signature" of the small-order key `01 00..00` with `01 00..00 ‖ 0^32`. The accept-set is
+//! pinned by the CCTV and Wycheproof tests (see the crate README).
+//!
+//! The encoding and small-order checks are done here, byte-wise; AWS-LC (whose verification is
+//! cofactorless, requires S < L and compares R as bytes) does the group arithmetic.
 
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use std::sync::OnceLock;
+
+use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair, UnparsedPublicKey, ED25519};
+use curve25519_dalek::constants::EIGHT_TORSION;
+use curve25519_dalek::scalar::Scalar;
 
 use crate::secret::Secret32;
 
+fn key_pair(seed: &Secret32) -> Ed25519KeyPair {
+    Ed25519KeyPair::from_seed_unchecked(seed.expose()).expect("any 32-byte seed is an Ed25519 key")
+}
+
 /// The public key of a 32-byte seed.
 pub fn public_key(seed: &Secret32) -> [u8; 32] {
-    SigningKey::from_bytes(seed.expose())
-        .verifying_key()
-        .to_bytes()
+    key_pair(seed)
+        .public_key()
+        .as_ref()
+        .try_into()
+        .expect("32-byte Ed25519 public key")
 }
 
 /// A fresh keypair: (seed, public).
@@ -26,30 +39,52 @@ pub fn generate() -> (Secret32, [u8; 32]) {
 
 /// A deterministic RFC 8032 signature.
 pub fn sign(seed: &Secret32, message: &[u8]) -> [u8; 64] {
-    SigningKey::from_bytes(seed.expose())
+    key_pair(seed)
         .sign(message)
-        .to_bytes()
+        .as_ref()
+        .try_into()
+        .expect("64-byte Ed25519 signature")
 }
 
 /// Whether the y coordinate of an encoded point is reduced (y < p = 2^255 - 19). The other
-/// non-canonical form, a set sign bit with x = 0, only exists for the small-order points y = ±1,
-/// which `verify_strict` rejects.
+/// non-canonical form, a set sign bit with x = 0, only exists for the small-order points y = ±1.
 fn is_canonical_y(bytes: &[u8; 32]) -> bool {
     let top = bytes[31] & 0x7f;
     !(top == 0x7f && bytes[1..31].iter().all(|b| *b == 0xff) && bytes[0] >= 0xed)
 }
 
+/// The y encodings (sign bit cleared) of the eight points of small order. A point P and -P share
+/// y, so comparing with the sign bit cleared covers every encoding of every small-order point.
+fn small_order_ys() -> &'static [[u8; 32]; 8] {
+    static YS: OnceLock<[[u8; 32]; 8]> = OnceLock::new();
+    YS.get_or_init(|| {
+        EIGHT_TORSION.map(|p| {
+            let mut y = p.compress().to_bytes();
+            y[31] &= 0x7f;
+            y
+        })
+    })
+}
+
+fn is_small_order(bytes: &[u8; 32]) -> bool {
+    let mut y = *bytes;
+    y[31] &= 0x7f;
+    small_order_ys().contains(&y)
+}
+
 /// Verify under the strict policy above. Every rejection is a plain `false`.
 pub fn verify(public: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
     let r: &[u8; 32] = signature[..32].try_into().expect("64-byte signature");
-    if !is_canonical_y(public) || !is_canonical_y(r) {
+    let s: [u8; 32] = signature[32..].try_into().expect("64-byte signature");
+    if !is_canonical_y(public) || !is_canonical_y(r) || is_small_order(public) || is_small_order(r)
+    {
         return false;
     }
-    let Ok(key) = VerifyingKey::from_bytes(public) else {
+    if bool::from(Scalar::from_canonical_bytes(s).is_none()) {
         return false;
-    };
-    // verify_strict: A and R not of small order, S < L, and the recomputed R equals R's bytes.
-    key.verify_strict(message, &Signature::from_bytes(signature))
+    }
+    UnparsedPublicKey::new(&ED25519, public)
+        .verify(message, signature)
         .is_ok()
 }
 
@@ -111,6 +146,18 @@ mod tests {
         p[31] = 0xff; // sign bit does not matter
         assert!(!is_canonical_y(&p));
         assert!(is_canonical_y(&[0u8; 32]));
+    }
+
+    #[test]
+    fn small_order_points_are_detected_with_either_sign() {
+        let mut one = [0u8; 32];
+        one[0] = 1;
+        assert!(is_small_order(&one));
+        one[31] = 0x80; // "negative zero" encoding of the identity
+        assert!(is_small_order(&one));
+        assert!(is_small_order(&[0u8; 32]));
+        let (_, public) = generate();
+        assert!(!is_small_order(&public));
     }
 
     #[test]

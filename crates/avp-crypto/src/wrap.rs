@@ -85,8 +85,8 @@ pub fn wrap_key_deterministic(
     ephemeral_private: &Secret32,
     iv: &[u8; IV_LEN],
 ) -> Result<WrappedKey> {
-    let ephemeral_public = x25519::public_key(ephemeral_private);
-    let shared = x25519::diffie_hellman(ephemeral_private, recipient_public)?;
+    let (ephemeral_public, shared) =
+        x25519::public_key_and_shared(ephemeral_private, recipient_public)?;
     let kek = kek(&shared, &ephemeral_public);
     let mut ciphertext = vec![0u8; WRAPPED_LEN];
     aead::seal_into(kek.expose(), iv, INFO, data_key.expose(), &mut ciphertext);

@@ -7,15 +7,35 @@ use subtle::ConstantTimeEq;
 use crate::error::{Error, Result};
 use crate::secret::Secret32;
 
-/// The public key of a private key (clamping is applied by the scalar multiplication).
-pub fn public_key(private: &Secret32) -> [u8; 32] {
-    let key = PrivateKey::from_private_key(&X25519, private.expose())
-        .expect("any 32 bytes are an X25519 key");
+fn load(private: &Secret32) -> PrivateKey {
+    PrivateKey::from_private_key(&X25519, private.expose()).expect("any 32 bytes are an X25519 key")
+}
+
+fn public_of(key: &PrivateKey) -> [u8; 32] {
     let public = key.compute_public_key().expect("X25519 public key");
     public
         .as_ref()
         .try_into()
         .expect("32-byte X25519 public key")
+}
+
+fn agree_with(key: &PrivateKey, public: &[u8; 32]) -> Result<Secret32> {
+    let mut out = Secret32::new([0u8; 32]);
+    // AWS-LC fails the agreement exactly when the output is all zero (checked in constant time);
+    // the peer key always has the right length here.
+    agree(key, UnparsedPublicKey::new(&X25519, public), (), |shared| {
+        out.expose_mut().copy_from_slice(shared);
+        Ok(())
+    })
+    .map_err(|()| {
+        Error::InvalidKey("X25519 shared secret is all zero (low-order public key)".into())
+    })?;
+    Ok(out)
+}
+
+/// The public key of a private key (clamping is applied by the scalar multiplication).
+pub fn public_key(private: &Secret32) -> [u8; 32] {
+    public_of(&load(private))
 }
 
 /// A fresh keypair: (private, public).
@@ -27,24 +47,14 @@ pub fn generate() -> (Secret32, [u8; 32]) {
 
 /// The raw shared secret; an all-zero result (a low-order peer key) is `InvalidKey`.
 pub fn diffie_hellman(private: &Secret32, public: &[u8; 32]) -> Result<Secret32> {
-    let key = PrivateKey::from_private_key(&X25519, private.expose())
-        .expect("any 32 bytes are an X25519 key");
-    let mut out = Secret32::new([0u8; 32]);
-    // AWS-LC fails the agreement exactly when the output is all zero (checked in constant time);
-    // the peer key always has the right length here.
-    agree(
-        &key,
-        UnparsedPublicKey::new(&X25519, public),
-        (),
-        |shared| {
-            out.expose_mut().copy_from_slice(shared);
-            Ok(())
-        },
-    )
-    .map_err(|()| {
-        Error::InvalidKey("X25519 shared secret is all zero (low-order public key)".into())
-    })?;
-    Ok(out)
+    agree_with(&load(private), public)
+}
+
+/// Our public key and the shared secret with `peer`, loading the private key once (the
+/// ephemeral side of a key wrap).
+pub fn public_key_and_shared(private: &Secret32, peer: &[u8; 32]) -> Result<([u8; 32], Secret32)> {
+    let key = load(private);
+    Ok((public_of(&key), agree_with(&key, peer)?))
 }
 
 /// Whether a public key is a low-order point: X25519 with it gives an all-zero secret for every
