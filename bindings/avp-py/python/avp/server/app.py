@@ -19,11 +19,13 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Callable, Optional, Union
 from urllib.parse import unquote_to_bytes
 
+import anyio
+import anyio.to_thread
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, Match
 from starlette.types import Receive, Scope, Send
 
@@ -179,6 +181,17 @@ def jwks(call: Call) -> Body:
     return call.server.issuer.jwks
 
 
+class Work(Enum):
+    """What a handler does besides CPU work, which decides where it runs."""
+
+    #: Nothing that blocks: run on the event loop.
+    CPU = "cpu"
+    #: Store reads only: on the event loop when the store's reads never block (memory, SQLite WAL).
+    READ = "read"
+    #: Store writes (commits wait for the disk): in a worker thread.
+    WRITE = "write"
+
+
 @dataclass(frozen=True)
 class Route:
     #: Literal segments, with None for an id segment.
@@ -187,28 +200,31 @@ class Route:
     template: str
     handler: Handler
     auth: bool
-    #: Run on the event loop (no body, no storage) instead of a worker thread.
-    inline: bool = False
+    work: Work
 
 
-def _route(method: str, template: str, handler: Handler, *, auth: bool, inline: bool = False) -> Route:
+def _route(method: str, template: str, handler: Handler, *, auth: bool, work: Work) -> Route:
     segments = tuple(None if s.startswith("{") else s for s in template.strip("/").split("/"))
-    return Route(segments, method, template, handler, auth, inline)
+    return Route(segments, method, template, handler, auth, work)
 
 
 ROUTES: tuple[Route, ...] = (
-    _route("POST", "/api/auth/keypair/challenge", challenge, auth=False),
-    _route("POST", "/api/auth/keypair/token", token, auth=False),
-    _route("POST", "/v1/repos", create_repo, auth=True),
-    _route("POST", "/v1/repos/{repoId}/pull", pull, auth=True),
-    _route("POST", "/v1/repos/{repoId}/push", push, auth=True),
-    _route("POST", "/v1/repos/{repoId}/add-member", add_member, auth=True),
-    _route("POST", "/v1/repos/{repoId}/remove-member", remove_member, auth=True),
-    _route("GET", "/v1/repos/{repoId}/member/{memberId}", fetch_member, auth=True),
-    _route("POST", "/v1/key-binding", key_binding, auth=True),
-    _route("GET", "/.well-known/avp", discovery, auth=False, inline=True),
-    _route("GET", "/.well-known/jwks.json", jwks, auth=False, inline=True),
+    _route("POST", "/api/auth/keypair/challenge", challenge, auth=False, work=Work.WRITE),
+    _route("POST", "/api/auth/keypair/token", token, auth=False, work=Work.WRITE),
+    _route("POST", "/v1/repos", create_repo, auth=True, work=Work.WRITE),
+    _route("POST", "/v1/repos/{repoId}/pull", pull, auth=True, work=Work.READ),
+    _route("POST", "/v1/repos/{repoId}/push", push, auth=True, work=Work.WRITE),
+    _route("POST", "/v1/repos/{repoId}/add-member", add_member, auth=True, work=Work.WRITE),
+    _route("POST", "/v1/repos/{repoId}/remove-member", remove_member, auth=True, work=Work.WRITE),
+    _route("GET", "/v1/repos/{repoId}/member/{memberId}", fetch_member, auth=True, work=Work.READ),
+    _route("POST", "/v1/key-binding", key_binding, auth=True, work=Work.CPU),
+    _route("GET", "/.well-known/avp", discovery, auth=False, work=Work.CPU),
+    _route("GET", "/.well-known/jwks.json", jwks, auth=False, work=Work.CPU),
 )
+
+#: Worker threads per process. Writes serialize on the database anyway; more threads would only
+#: fight over the GIL and lengthen the latency tail.
+WORKER_THREADS = 8
 
 
 def match(raw_path: bytes) -> Optional[tuple[Route, tuple[bytes, ...]]]:
@@ -276,6 +292,8 @@ class AvpServer(BaseRoute):
         self.store = store
         self.vault = Vault(store, config.limits)
         self.issuer = Issuer(load_seed(config, store), config.public_url, config.limits.token_ttl_seconds)
+        self._inline = {Work.CPU, Work.READ} if store.inline_reads else {Work.CPU}
+        self._limiter: Optional[anyio.CapacityLimiter] = None
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         return (Match.FULL if scope["type"] == "http" else Match.NONE), {}
@@ -333,10 +351,13 @@ class AvpServer(BaseRoute):
             raise TooLarge("body too large", detail=f"the limit is {limit} bytes")
         caller = self._caller(scope) if route.auth else None
         call = Call(self, caller, b"", ids, self._base_url(scope))
-        if route.inline:
+        if route.method == "POST":
+            call.body = await _read_body(receive, limit)
+        if route.work in self._inline:
             return route.handler(call)
-        call.body = await _read_body(receive, limit)
-        return await run_in_threadpool(route.handler, call)
+        if self._limiter is None:  # created lazily: it belongs to the running event loop
+            self._limiter = anyio.CapacityLimiter(WORKER_THREADS)
+        return await anyio.to_thread.run_sync(route.handler, call, limiter=self._limiter)
 
     def _caller(self, scope: Scope) -> Caller:
         header = _header(scope, b"authorization")

@@ -40,6 +40,10 @@ class PullView:
 class Store(abc.ABC):
     """What the server keeps. Implementations are thread-safe; all methods may block."""
 
+    #: True when load() and pull() never wait (on a lock, the network or the disk beyond a page
+    #: read), so the server may call them on its event loop instead of a worker thread.
+    inline_reads: bool = False
+
     @abc.abstractmethod
     def migrate(self) -> None:
         """Create or upgrade the schema (idempotent; safe when several processes start at once)."""

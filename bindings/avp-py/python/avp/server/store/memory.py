@@ -10,6 +10,8 @@ from avp.server.store import PullView, RepoRecord, Store
 
 
 class MemoryStore(Store):
+    inline_reads = True
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._seed: Optional[bytes] = None

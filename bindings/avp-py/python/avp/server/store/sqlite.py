@@ -55,6 +55,9 @@ _PULL = (
 
 
 class SqliteStore(Store):
+    # WAL readers never wait for the writer; a read is a few page lookups in the page cache.
+    inline_reads = True
+
     def __init__(self, path: str) -> None:
         self.path = path
         self._local = threading.local()
