@@ -147,7 +147,7 @@ def test_push_is_one_attempt_and_reports_a_conflict(make_client: ClientFactory, 
     bob_repo = bob.join(repo.locator_token())
     repo.pull()
     assert bob_repo.push([alt(2)]).accepted
-    stale = repo.push([alt(3)])
+    stale = alice.repository(repo.address).push([alt(3)])  # a new handle: the stored state decides
     assert (stale.accepted, stale.conflict, stale.payload_version) == (False, True, 2)
     assert repo.pull().alts == (alt(2, refresh_token=None, expires_at=None),)
 

@@ -331,6 +331,14 @@ class Repository:
         return self.snapshot
 
     def _ensure_current(self) -> _Current:
+        """The last accepted manifest and its data key: in memory, else from the store, else pulled."""
+        if self._current is None:
+            state = self._state()
+            if state is not None and state.manifest is not None:
+                manifest = VaultManifest.from_dict(loads_strict(state.manifest, ProtocolError))
+                data_key = self.held_data_keys().get(manifest.key_epoch)
+                if data_key is not None:
+                    self._current = _Current(manifest, data_key)
         if self._current is None:
             self.pull()
         assert self._current is not None  # set by pull()
