@@ -1,8 +1,10 @@
 //! The Rust verifier of `vectors/`: every case of every file listed in `index.json`, through the
-//! crate's public API. A file, op or check it does not know is a failure, never a skip. Run
-//! `cargo test -p avp-crypto --test vectors -- --nocapture` to see the per-file counts.
+//! crate's public API. A file, op or check it does not know is a failure, never a skip. The
+//! per-file counts go straight to stderr (libtest captures only the print macros), so they show in
+//! every `cargo test` run, CI included.
 
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use avp_crypto::encoding::{b64decode_strict, b64encode, b64url_decode_strict, b64url_encode};
@@ -657,7 +659,7 @@ fn every_case_of_every_vector_file_verifies() {
         serde_json::from_slice(&fs::read(dir.join("index.json")).expect("vectors/index.json"))
             .unwrap();
     let mut failures = Vec::new();
-    println!("vectors: Rust verifier (avp-crypto public API)");
+    let mut report = String::from("vectors: Rust verifier (avp-crypto public API)\n");
     for entry in index["vectors"].as_array().expect("vectors list") {
         let (id, file) = (
             entry["id"].as_str().unwrap(),
@@ -683,15 +685,50 @@ fn every_case_of_every_vector_file_verifies() {
                 entry["cases"]
             ));
         }
-        println!(
-            "{file:28} checked {checked:5}  failed {:3}",
-            failures.len() - before
-        );
+        let failed = failures.len() - before;
+        report.push_str(&format!(
+            "{file:28} checked {checked:5}  failed {failed:3}\n"
+        ));
     }
+    std::io::stderr()
+        .write_all(report.as_bytes())
+        .expect("stderr");
     assert!(
         failures.is_empty(),
         "{} failure(s):\n{}",
         failures.len(),
         failures.join("\n")
     );
+}
+
+fn load(file: &str) -> Value {
+    serde_json::from_slice(&fs::read(vectors_dir().join(file)).unwrap()).unwrap()
+}
+
+fn find<'a>(doc: &'a mut Value, name: &str) -> &'a mut Value {
+    let cases = doc["cases"].as_array_mut().unwrap();
+    cases.iter_mut().find(|c| c["name"] == name).unwrap()
+}
+
+#[test]
+fn tampered_cases_are_caught() {
+    let mut policy = load("ed25519-policy.json");
+    let universal = find(&mut policy, "universal/identity-key");
+    universal["verdict"] = json!("accept");
+    assert!(check_policy(universal, &Value::Null).is_err());
+
+    let mut negative = load("negative.json");
+    let flipped = find(&mut negative, "payload/flipped-tag");
+    flipped["expectedError"] = json!("invalid_key");
+    assert!(check_negative(flipped, &Value::Null).is_err());
+
+    let mut transcript = load("transcript.json");
+    transcript["secrets"]["plaintexts"]["v3"] = json!("{}");
+    let removal = transcript["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"].as_str().unwrap().ends_with("alice-remove-bob"))
+        .unwrap();
+    assert!(check_step(removal, &transcript).is_err());
 }

@@ -30,6 +30,11 @@ def seal(key: bytes, repo_id: str, version: int, epoch: int, plaintext: bytes, i
     return bytes(ciphertext)
 
 
+def aes_gcm_seal(key: bytes, iv: bytes, associated: bytes, plaintext: bytes) -> bytes:
+    """The raw AES-256-GCM primitive (tag appended), for adversarial inputs the safe API refuses to make."""
+    return bytes(hazmat.aes256gcm_seal(key, iv, associated, plaintext))
+
+
 def open_payload(key: bytes, repo_id: str, version: int, epoch: int, iv: bytes, ciphertext: bytes) -> bytes:
     return bytes(crypto.open_payload(key, repo_id, version, epoch, iv, ciphertext))
 

@@ -183,12 +183,9 @@ def _payload(base: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _zero_kek_wrap(data_key: bytes, ephemeral_public: bytes, iv: bytes) -> bytes:
     """A wrap ciphertext that authenticates under the KEK of an all-zero shared secret, so only the
-    all-zero check can reject it. The binding refuses to build one (that check), so this adversarial
-    input is made with pyca ``cryptography`` (a dev dependency)."""
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
+    all-zero check can reject it (the safe wrap refuses to build one: that very check)."""
     kek = core.hkdf(bytes(32), ephemeral_public, core.WRAP_INFO, 32)
-    return AESGCM(kek).encrypt(iv, data_key, core.WRAP_INFO)
+    return core.aes_gcm_seal(kek, iv, core.WRAP_INFO, data_key)
 
 
 def _unwrap(base: dict[str, Any]) -> list[dict[str, Any]]:

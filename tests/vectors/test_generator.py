@@ -1,0 +1,82 @@
+"""The generator and the lint (these import ``avp``; the independent verifier does not)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from avp.cli import main
+from avp.vectors import catalog
+from avp.vectors.lint import lint
+
+from .conftest import VECTORS
+
+
+def test_generation_is_byte_identical_and_matches_the_committed_files(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert catalog.render() == catalog.render()
+    assert main(["vectors", "check", "--dir", str(VECTORS)]) == 0
+    assert "up to date and lint-clean" in capsys.readouterr().out
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "vectors"
+    shutil.copytree(VECTORS, folder)
+    return folder
+
+
+def _edit(folder: Path, name: str, change: Callable[[dict[str, Any]], None]) -> None:
+    path = folder / name
+    document = json.loads(path.read_text(encoding="utf-8"))
+    change(document)
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def test_check_reports_drift(copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _edit(copy, "aad.json", lambda d: d["cases"][0].update(expectedAadHex="00"))
+    assert main(["vectors", "check", "--dir", str(copy)]) == 1
+    assert "aad.json: differs from a fresh generation" in capsys.readouterr().err
+
+
+def _duplicate_name(d: dict[str, Any]) -> None:
+    d["cases"][1]["name"] = d["cases"][0]["name"]
+
+
+def _drop_case(d: dict[str, Any]) -> None:
+    d["cases"].pop()
+
+
+def _string_counter(d: dict[str, Any]) -> None:
+    d["cases"][0]["payloadVersion"] = "1"
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "problem"),
+    [
+        ("hkdf.json", _duplicate_name, "is not unique"),
+        ("x25519.json", _drop_case, "index.json says 10 cases, the file has 9"),
+        ("aad.json", _string_counter, "aad.json: schema: /cases/0/payloadVersion"),
+    ],
+)
+def test_lint_finds_broken_files(
+    copy: Path, name: str, change: Callable[[dict[str, Any]], None], problem: str
+) -> None:
+    assert lint(copy) == []
+    _edit(copy, name, change)
+    assert any(problem in p for p in lint(copy)), lint(copy)
+
+
+def test_lint_requires_the_index_to_list_exactly_the_files_present(copy: Path) -> None:
+    (copy / "extra.json").write_text("{}\n", encoding="utf-8")
+    (copy / "key-wrap.json").unlink()
+    (copy / "schemas" / "orphan.schema.json").write_text("{}\n", encoding="utf-8")
+    problems = lint(copy)
+    assert "extra.json is in the folder but not in index.json" in problems
+    assert "index.json lists key-wrap.json, which is not in the folder" in problems
+    assert "schemas/orphan.schema.json belongs to no index entry" in problems
