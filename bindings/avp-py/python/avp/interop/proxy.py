@@ -202,13 +202,16 @@ class Proxy:
                 body = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 status, out_headers, payload = proxy.forward(Exchange(self.command, self.path, headers, body))
-                self.send_response(status)
-                for key, value in out_headers:
-                    if key.lower() not in HOP_HEADERS:
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.send_response(status)
+                    for key, value in out_headers:
+                        if key.lower() not in HOP_HEADERS:
+                            self.send_header(key, value)
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except OSError:
+                    self.close_connection = True  # the client went away: nothing to answer
 
             do_GET = do_POST = do_PUT = do_DELETE = _handle
 

@@ -1,0 +1,42 @@
+"""Fixtures of the interop runner's tests: our two servers, started through the runner's own
+launcher from the repository's registry, and the deliberately broken server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from avp.interop import launcher, registry
+from avp.interop.launcher import RunningServer, Unavailable
+
+ROOT = Path(__file__).resolve().parents[2]
+REGISTRY = ROOT / "interop" / "implementations.toml"
+
+
+def implementation(name: str) -> registry.Implementation:
+    return next(i for i in registry.load(REGISTRY) if i.name == name)
+
+
+def _server(name: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    impl = implementation(name)
+    logs = tmp_path_factory.mktemp(f"logs-{name}")
+    try:
+        launcher.run_build(impl, logs, lambda _message: None)  # cached: a no-op after 'make build-ts'
+        server = launcher.start_server(impl, logs)
+    except Unavailable as err:
+        pytest.fail(f"the {name} server did not start: {err}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def python_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    yield from _server("python", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def typescript_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    yield from _server("typescript", tmp_path_factory)

@@ -1,0 +1,94 @@
+"""The conformance suite against both of our servers (everything passes) and against the broken
+fixture (exactly the faults it has are reported, with Expected vs Actual)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from avp.interop import conformance
+from avp.interop.launcher import RunningServer
+from avp.interop.model import Outcome
+from avp.interop.proxy import Proxy
+
+from .broken_server import EXPECTED_FAILURES, Broken
+
+
+def _failures(results: list) -> dict[str, object]:
+    return {r.case_id: r for r in results if r.outcome is not Outcome.PASS}
+
+
+def test_suite_has_unique_ids_by_section() -> None:
+    ids = [c.id for c in conformance.CHECKS]
+    assert len(ids) == len(set(ids))
+    assert all(i.split(".")[0].isdigit() for i in ids)
+    assert len(ids) >= 60
+
+
+def test_python_server_passes(python_server: RunningServer) -> None:
+    results = conformance.run_suite(python_server.url, python_server.discovery, strict=True)
+    assert _failures(results) == {}, {k: v.reason for k, v in _failures(results).items()}
+
+
+def test_typescript_server_passes(typescript_server: RunningServer) -> None:
+    results = conformance.run_suite(typescript_server.url, typescript_server.discovery, strict=True)
+    assert _failures(results) == {}, {k: v.reason for k, v in _failures(results).items()}
+
+
+def test_broken_server_reports_exactly_its_faults(python_server: RunningServer) -> None:
+    with Proxy(python_server.url, Broken()) as proxy:
+        results = conformance.run_suite(proxy.url, python_server.discovery, workers=4)
+    failures = _failures(results)
+    assert {k: v.outcome for k, v in failures.items()} == {k: Outcome.FAIL for k in EXPECTED_FAILURES}
+    empty = failures["4.challenge.empty-body"]
+    assert (empty.step, empty.expected) == ("challenge {}", "400 bad_request")
+    assert empty.actual is not None and empty.actual.startswith("200")
+    passthrough = failures["5.manifest.passthrough"]
+    assert passthrough.expected == "shareRefreshTokens: True"
+    assert passthrough.transcript, "a failing check carries its HTTP transcript"
+
+
+def test_cli_exit_codes_and_json(python_server: RunningServer) -> None:
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "avp.cli",
+            "interop",
+            "conformance",
+            python_server.url,
+            "--scenario",
+            "4.*",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
+    report = json.loads(ok.stdout)
+    assert (
+        report["ok"] is True and report["checks"] and all(c["id"].startswith("4.") for c in report["checks"])
+    )
+    with Proxy(python_server.url, Broken()) as proxy:
+        bad = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "avp.cli",
+                "interop",
+                "conformance",
+                proxy.url,
+                "--scenario",
+                "1.errors.*",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert bad.returncode == 1
+    assert "FAIL  1.errors.method-not-allowed" in bad.stdout
+    assert "expected 405 method_not_allowed" in bad.stdout

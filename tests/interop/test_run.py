@@ -1,0 +1,141 @@
+"""``avp interop run`` end to end: a small selection of the matrix across both servers and both
+clients, the reports (schema, JUnit, HTML, pair logs, no secret), failures and unavailable pieces."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+from avp.interop.launcher import RunningServer
+from avp.interop.proxy import DropShareRefreshTokens, Proxy
+
+from .conftest import REGISTRY, ROOT
+
+
+def avp(*args: str, cwd: Path = ROOT, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "avp.cli", "interop", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def load_report(folder: Path) -> dict:
+    doc = json.loads((folder / "results.json").read_text())
+    jsonschema.validate(doc, json.loads((folder / "results.schema.json").read_text()))
+    return doc
+
+
+def test_dry_run_lists_self_pairs_first(tmp_path: Path) -> None:
+    out = avp("run", "--dry-run", "--report-dir", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    lines = [line for line in out.stdout.splitlines() if "@" in line]
+    assert lines[:2] == ["python+python@python (self-pair)", "typescript+typescript@typescript (self-pair)"]
+    assert len(lines) == 8
+    assert not (tmp_path / "results.json").exists()
+
+
+@pytest.mark.usefixtures("typescript_server")  # builds the TypeScript side when needed
+def test_small_matrix_across_implementations(tmp_path: Path) -> None:
+    out = avp(
+        "run",
+        "--report-dir",
+        str(tmp_path),
+        "--no-conformance",
+        "--scenario",
+        "6.lifecycle.*",
+        "--scenario",
+        "4.adversarial.*",
+        "--scenario",
+        "vectors.aad",
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    doc = load_report(tmp_path)
+    cases = doc["cases"]
+    scenario_columns = {c["column"] for c in cases if c["kind"] == "scenario"}
+    assert len(scenario_columns) == 8  # 2 x 2 client assignments x 2 servers
+    assert {c["id"] for c in cases} == {
+        "6.lifecycle.two-members",
+        "6.lifecycle.three-members",
+        "4.adversarial.replayed-envelope",
+        "vectors.aad",
+    }
+    assert all(c["outcome"] == "pass" for c in cases), [c for c in cases if c["outcome"] != "pass"]
+    assert {i["name"]: i["available"] for i in doc["implementations"]} == {"python": True, "typescript": True}
+    suites = ET.parse(tmp_path / "junit.xml").getroot()
+    assert suites.tag == "testsuites" and sum(int(s.get("tests", 0)) for s in suites) == len(cases)
+    page = (tmp_path / "matrix.html").read_text()
+    assert "<table" in page and "python+typescript@typescript" in page and "<script" not in page
+    logs = list((tmp_path / "pairs").glob("*.log"))
+    assert len(logs) == 8 + 2  # one per scenario column, one per vectors client
+    # no secret anywhere in the reports: no bearer token, no JWT, no actor seed
+    text = "".join(p.read_text() for p in [tmp_path / "results.json", *logs])
+    assert not re.search(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.", text)
+    assert "Bearer ey" not in text
+    assert not re.search(r'"(ed25519SeedB64|x25519PrivateB64|accessToken)": "[^<]', text)
+
+
+def test_failure_against_a_broken_server_is_reported(python_server: RunningServer, tmp_path: Path) -> None:
+    with Proxy(python_server.url, DropShareRefreshTokens()) as proxy:
+        out = avp(
+            "run",
+            "--client",
+            "python",
+            "--server",
+            proxy.url,
+            "--report-dir",
+            str(tmp_path),
+            "--scenario",
+            "5.1.refresh-tokens.shared",
+            "--scenario",
+            "5.manifest.passthrough",
+        )
+    assert out.returncode == 1, out.stdout + out.stderr
+    doc = load_report(tmp_path)
+    by_id = {c["id"]: c for c in doc["cases"]}
+    shared = by_id["5.1.refresh-tokens.shared"]
+    assert shared["outcome"] == "fail" and shared["step"] == "server manifest"
+    assert shared["expected"] == "shareRefreshTokens: true" and shared["transcript"]
+    assert by_id["5.manifest.passthrough"]["outcome"] == "fail"
+    assert "FAIL" in out.stdout and doc["summary"]["ok"] is False
+
+
+def test_missing_client_is_unavailable_not_a_pass(python_server: RunningServer, tmp_path: Path) -> None:
+    registry = tmp_path / "interop" / "implementations.toml"
+    registry.parent.mkdir()
+    registry.write_text(
+        REGISTRY.read_text()
+        + '\n[[implementation]]\nname = "ghost"\nrole = "client"\nlanguage = "none"\n'
+        + '[implementation.client]\ncommand = ["/nonexistent/ghost-actor"]\n'
+    )
+    out = avp(
+        "run",
+        "--registry",
+        str(registry),
+        "--client",
+        "ghost",
+        "--client",
+        "python",
+        "--server",
+        python_server.url,
+        "--report-dir",
+        str(tmp_path / "r"),
+        "--scenario",
+        "6.lifecycle.two-members",
+    )
+    assert out.returncode == 1
+    doc = load_report(tmp_path / "r")
+    outcomes = {c["column"]: c["outcome"] for c in doc["cases"]}
+    assert outcomes[f"python+python@{python_server.url}"] == "pass"
+    ghost = [c for c in doc["cases"] if "ghost" in c["column"]]
+    assert len(ghost) == 3 and all(c["outcome"] == "skipped" and "unavailable" in c["reason"] for c in ghost)
+    assert {i["name"]: i["available"] for i in doc["implementations"]}["ghost"] is False
