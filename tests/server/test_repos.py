@@ -288,6 +288,20 @@ def test_add_member_is_idempotent_and_a_changed_key_is_409(repo: Repo) -> None:
     assert repo.snapshot()["manifest"] == first
 
 
+def test_a_retried_add_after_a_rotation_is_still_idempotent(repo: Repo) -> None:
+    """An existing member is recognized before the epoch rule (wire contract §1, step 10)."""
+    api, owner = repo.api, repo.owner
+    other = Member.new()
+    stale_entry = other.entry(0)
+    assert api.add(owner, repo.id, stale_entry).status_code == 200
+    rotated = [owner.entry(1), other.entry(1)]
+    assert api.push(owner, repo.id, 1, envelope(repo.id, 2, 1), rotated=rotated).json()["accepted"] is True
+    before = repo.snapshot()
+    r = api.add(owner, repo.id, stale_entry)
+    assert r.status_code == 200 and r.json() == before["manifest"]
+    assert repo.snapshot() == before
+
+
 def test_add_member_at_another_epoch_is_400(repo: Repo) -> None:
     before = repo.snapshot()
     assert error_code(repo.api.add(repo.owner, repo.id, Member.new().entry(1))) == (400, "bad_request")
