@@ -95,10 +95,13 @@ def docker_engine() -> tuple[Any, str]:
             None,
             "docker: the Docker SDK is not installed (pip install 'avp[docker]'); using local processes",
         )
+    client = None
     try:
         client = docker.from_env(timeout=2)
         client.ping()
-    except Exception as err:
+    except Exception as err:  # any failure of the engine means "no engine": fall back to processes
+        if client is not None:
+            client.close()
         return None, f"docker: no engine answers ({type(err).__name__}); using local processes"
     return client, "docker: engine available; servers with a docker_image run as containers"
 
@@ -196,7 +199,12 @@ def _start_container(impl: Implementation, launch: Launch, docker: Any) -> Runni
             launch.docker_image,
             detach=True,
             remove=True,
-            environment={k: expand(v, values) for k, v in launch.env},
+            # the image listens on all its interfaces; the port is published on 127.0.0.1 only
+            environment={
+                **{k: expand(v, values) for k, v in launch.env},
+                "HOST": "0.0.0.0",  # noqa: S104 - inside the container
+                "PORT": str(CONTAINER_PORT),
+            },
             ports={f"{CONTAINER_PORT}/tcp": ("127.0.0.1", port)},
         )
     except Exception as err:

@@ -410,6 +410,8 @@ def run(opts: Options, say: Callable[[str], None] = lambda m: print(m, file=sys.
             p.close()
         for srv in running.values():
             srv.stop()
+        if docker is not None:
+            docker.close()
         progress.finish()
     if not files and opts.vectors_dir is not None:
         notes.append(f"vectors: no index.json under {opts.vectors_dir}; vector checks skipped")
