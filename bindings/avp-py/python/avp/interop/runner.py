@@ -25,7 +25,7 @@ from avp.interop.actors import Actor, ActorBroken, ActorError, ActorPool
 from avp.interop.launcher import RunningServer, Unavailable
 from avp.interop.model import CaseResult, Kind, Level, Outcome
 from avp.interop.registry import Implementation, remote_server
-from avp.interop.scenarios import SCENARIOS, SLOTS, Scenario, run_case
+from avp.interop.scenarios import SCENARIOS, SLOTS, Scenario, run_case, transcript_identities
 
 DEFAULT_SEED = "avp-interop-1"
 
@@ -242,6 +242,7 @@ def run(opts: Options, say: Callable[[str], None] = lambda m: print(m, file=sys.
     log_dir = opts.report_dir / "logs"
     notes: list[str] = []
     files = vector_files(opts.vectors_dir)
+    fixed = transcript_identities(opts.vectors_dir)
 
     scenario_cases = sum(len(scenarios_for(c, opts.include, opts.exclude)) for c in cols)
     checks = (
@@ -351,6 +352,7 @@ def run(opts: Options, say: Callable[[str], None] = lambda m: print(m, file=sys.
                     column=col.key,
                     seed=opts.seed,
                     strict=opts.strict,
+                    fixed=fixed,
                 )
             )
 
@@ -413,6 +415,8 @@ def run(opts: Options, say: Callable[[str], None] = lambda m: print(m, file=sys.
         if docker is not None:
             docker.close()
         progress.finish()
+    if not fixed:
+        notes.append("no vectors/transcript.json: the lifecycle scenarios used derived identities")
     if not files and opts.vectors_dir is not None:
         notes.append(f"vectors: no index.json under {opts.vectors_dir}; vector checks skipped")
     impls = [

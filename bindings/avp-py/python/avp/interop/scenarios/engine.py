@@ -9,10 +9,12 @@ knows every actor's keys, so it can log in and decrypt as that actor over raw HT
 from __future__ import annotations
 
 import contextlib
+import json
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from avp.errors import AvpError
@@ -44,18 +46,25 @@ class Scenario:
     #: how many actor slots it uses (1: played only where every slot is the same client)
     actors: int
     func: Callable[[Context], None]
+    #: play with the fixed identities of the transcript vector (same keys in every run and column)
+    vector_identities: bool = False
 
 
 SCENARIOS: list[Scenario] = []
 
 
 def scenario(
-    scenario_id: str, summary: str, *, actors: int = 2, level: Level = Level.MUST
+    scenario_id: str,
+    summary: str,
+    *,
+    actors: int = 2,
+    level: Level = Level.MUST,
+    vector_identities: bool = False,
 ) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
     def register(func: Callable[[Context], None]) -> Callable[[Context], None]:
         if any(s.id == scenario_id for s in SCENARIOS):
             raise ValueError(f"duplicate scenario id {scenario_id}")
-        SCENARIOS.append(Scenario(scenario_id, level, summary, actors, func))
+        SCENARIOS.append(Scenario(scenario_id, level, summary, actors, func, vector_identities))
         return func
 
     return register
@@ -188,6 +197,21 @@ class Context:
             yield proxy.url
 
 
+def transcript_identities(vectors_dir: Optional[Path]) -> dict[str, Member]:
+    """The fixed actors of ``vectors/transcript.json`` (empty when the file is not there)."""
+    if vectors_dir is None:
+        return {}
+    try:
+        doc = json.loads((vectors_dir / "transcript.json").read_text(encoding="utf-8"))
+        return {
+            name: Member(material.unb64(a["ed25519SeedB64"]), material.unb64(a["x25519PrivateB64"]))
+            for name, a in doc["actors"].items()
+            if name in SLOTS
+        }
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
 def usernames(alts: Any) -> list[str]:
     return sorted(a.get("username", "?") for a in alts) if isinstance(alts, list) else []
 
@@ -201,10 +225,20 @@ def run_case(
     column: str,
     seed: str,
     strict: bool,
+    fixed: Optional[dict[str, Member]] = None,
 ) -> CaseResult:
+    """Play one scenario; ``fixed`` are the transcript vector's identities, used by the scenarios
+    that ask for them (the others derive fresh identities from the seed, case and column)."""
     transcript: list[dict[str, Any]] = []
     started = time.perf_counter()
-    members = {slot: Member.derive(f"{seed}/{sc.id}/{column}/{slot}") for slot in actors}
+    members = {
+        slot: (
+            fixed[slot]
+            if sc.vector_identities and fixed and slot in fixed
+            else Member.derive(f"{seed}/{sc.id}/{column}/{slot}")
+        )
+        for slot in actors
+    }
     ctx = Context(server, discovery, actors, members, transcript)
     outcome, reason, failed = Outcome.PASS, None, None
     for actor in actors.values():

@@ -31,6 +31,7 @@ def _removed_cannot_read(ctx: Context, removed: str, reader: str, repo_id: str) 
 @scenario(
     "6.lifecycle.two-members",
     "create → pull → push → add → other decrypts → conflict → remove → 403 + old key fails",
+    vector_identities=True,
 )
 def two_members(ctx: Context) -> None:
     s = ctx.server
@@ -107,6 +108,7 @@ def two_members(ctx: Context) -> None:
     "6.lifecycle.three-members",
     "three members on mixed clients; bob removes carol; alice and bob read the new epoch",
     actors=3,
+    vector_identities=True,
 )
 def three_members(ctx: Context) -> None:
     s = ctx.server
