@@ -8,6 +8,9 @@ import { signEd25519, verifyStrict } from "./ed25519";
 import { isObject, JsonObject, parseJson } from "./json";
 import { privateKeyFromRaw, rawPublic } from "./keys";
 
+// Bounds the memory of the verified-token cache; when full it is simply emptied.
+const VERIFIED_CACHE_MAX = 10_000;
+
 const enc = (o: object): string => encodeUrl(Buffer.from(JSON.stringify(o), "utf8"));
 
 export class Issuer {
@@ -55,6 +58,20 @@ export class Issuer {
 
   /** The member id a token authenticates, or null when it is not a live token of this server. */
   verify(token: string, nowMs: number): string | null {
+    // A token's signature and claims never change: verify once, then only re-check the expiry.
+    const hit = this.verified.get(token);
+    if (hit !== undefined) return hit.expMs > nowMs ? hit.memberId : null;
+    const checked = this.verifyUncached(token, nowMs);
+    if (checked !== null) {
+      if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.clear();
+      this.verified.set(token, checked);
+    }
+    return checked?.memberId ?? null;
+  }
+
+  private readonly verified = new Map<string, { memberId: string; expMs: number }>();
+
+  private verifyUncached(token: string, nowMs: number): { memberId: string; expMs: number } | null {
     const parts = token.split(".");
     if (parts.length !== 3) return null;
     const [h, b, s] = parts as [string, string, string];
@@ -75,7 +92,7 @@ export class Issuer {
       if (typeof sub !== "string" || !sub.startsWith("key:")) return null;
       const id = sub.slice(4);
       const raw = decodeStd(id);
-      return raw !== null && raw.length === 32 ? id : null;
+      return raw !== null && raw.length === 32 ? { memberId: id, expMs: exp * 1000 } : null;
     } catch {
       return null;
     }
