@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import pytest
 import requests
@@ -35,15 +36,18 @@ def avp_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "avp.cli"]
 
 
-class ServerProcess:
-    """``avp serve`` on a free loopback port with a SQLite file; logs go to a file."""
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TS_SERVER = REPO_ROOT / "interop" / "servers" / "typescript" / "dist" / "main.js"
 
-    def __init__(self, workdir: Path, env: Optional[dict[str, str]] = None) -> None:
+
+class ServerProcess:
+    """A real server on a free loopback port: ``avp serve`` (SQLite file) or the TypeScript server."""
+
+    def __init__(self, workdir: Path, kind: str = "python") -> None:
         self.workdir = workdir
+        self.kind = kind
         self.port = free_port()
-        self.env = {**os.environ, **(env or {})}
-        for var in ("AVP_PUBLIC_URL", "AVP_DB", "AVP_PORT", "AVP_HOST"):
-            self.env.pop(var, None)
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("AVP_")}
         self.log_path = workdir / "server.log"
         self.proc: Optional[subprocess.Popen[bytes]] = None
 
@@ -51,14 +55,20 @@ class ServerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def command(self) -> list[str]:
+        if self.kind == "typescript":
+            self.env.update(PORT=str(self.port), AVP_LOG="off")
+            return ["node", str(TS_SERVER)]
+        return [*avp_command(), "serve", "--port", str(self.port), "--db", str(self.workdir / "db.sqlite")]
+
     def start(self) -> ServerProcess:
-        cmd = [*avp_command(), "serve", "--port", str(self.port), "--db", str(self.workdir / "db.sqlite")]
+        cmd = self.command()
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=log, cwd=self.workdir)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"avp serve exited: {self.log_path.read_text()[-2000:]}")
+                raise RuntimeError(f"{self.kind} server exited: {self.log_path.read_text()[-2000:]}")
             try:
                 with requests.get(f"{self.url}/.well-known/avp", timeout=1) as r:
                     if r.status_code == 200:
@@ -67,7 +77,7 @@ class ServerProcess:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError("avp serve did not become ready in 30 s")
+        raise RuntimeError(f"the {self.kind} server did not become ready in 30 s")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -79,9 +89,18 @@ class ServerProcess:
                 self.proc.wait()
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    proc = ServerProcess(tmp_path_factory.mktemp("server")).start()
+def _server_kinds() -> list[Any]:
+    ts_missing = shutil.which("node") is None or not TS_SERVER.exists()
+    reason = "the TypeScript server is not built (make build-ts) or node is missing"
+    return ["python", pytest.param("typescript", marks=pytest.mark.skipif(ts_missing, reason=reason))]
+
+
+@pytest.fixture(scope="session", params=_server_kinds())
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    """Every SDK test runs against both servers of the project."""
+    proc = ServerProcess(tmp_path_factory.mktemp(f"server-{request.param}"), request.param).start()
     try:
         yield proc
     finally:

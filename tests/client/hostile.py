@@ -75,6 +75,19 @@ class _Drop:
 
 
 DROP = _Drop()
+#: Headers not copied from the server's answer: the proxy closes every connection itself (a copied
+#: ``Keep-Alive`` would make an HTTP/1.0 client reuse a connection the proxy has closed).
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "content-length",
+    "te",
+    "trailer",
+    "upgrade",
+    "date",
+    "server",
+}
 Before = Callable[[Request], Union[Reply, _Drop, None]]
 After = Callable[[Request, Reply], Union[Reply, _Drop, None]]
 
@@ -107,13 +120,7 @@ class HostileProxy:
                     return
                 self.send_response(reply.status)
                 for key, value in reply.headers.items():
-                    if key.lower() not in (
-                        "content-length",
-                        "transfer-encoding",
-                        "connection",
-                        "date",
-                        "server",
-                    ):
+                    if key.lower() not in HOP_BY_HOP:
                         self.send_header(key, value)
                 self.send_header("Content-Length", str(len(reply.body)))
                 self.send_header("Connection", "close")
