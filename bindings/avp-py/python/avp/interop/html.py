@@ -43,7 +43,8 @@ def _table(kind: str, cases: list[dict[str, Any]]) -> str:
     cells = {(c["id"], c["column"]): c for c in cases}
     summaries = {c["id"]: c.get("summary", "") for c in cases}
     out = [f"<h2>{_e(TITLES.get(kind, kind))}</h2><table><tr><th></th>"]
-    out += [f"<th>{_e(col)}</th>" for col in cols]
+    # "a+b@server" headers break before the server so that eight columns fit a screen
+    out += [f"<th>{_e(col).replace('@', '<br>@')}</th>" for col in cols]
     out.append("</tr>")
     for row in rows:
         out.append(f'<tr><th class="row" title="{_e(summaries[row])}">{_e(row)}</th>')

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterator, Optional
 from avp import crypto, federation
 from avp.crypto import hazmat
 from avp.errors import AvpError, InvalidTag
+from avp.identity import Identity
 from avp.vectors.seeds import expand  # the documented plaintext expansion of the size sweep
 
 Result = tuple[str, Optional[str]]
@@ -318,6 +319,31 @@ def negative(doc: dict[str, Any]) -> Iterator[Result]:
         yield name, "accepted"
 
 
+def identity(doc: dict[str, Any]) -> Iterator[Result]:
+    """Sealed identities open (or are refused with the named code) through :class:`avp.Identity`."""
+    for c in doc["cases"]:
+        sealed, secret = json.dumps(c["sealed"]), c["secret"]
+        try:
+            if c["unlockWith"] == "recoveryCode":
+                ident = Identity.open(sealed, recovery_code=secret)
+            else:
+                ident = Identity.open(sealed, secret)
+        except AvpError as err:
+            ok = c["verdict"] == "reject" and err.code == c.get("expectedError", err.code)
+            yield (
+                c["name"],
+                None
+                if ok
+                else f"refused with {err.code} (expected {c['verdict']} {c.get('expectedError', '')})",
+            )
+            continue
+        if c["verdict"] != "accept":
+            yield c["name"], "opened, expected a refusal"
+            continue
+        keys = (ident.member_id, ident.x25519_public_key_b64)
+        yield c["name"], _want(keys == (c["ed25519PublicKey"], c["x25519PublicKey"]), "opened to other keys")
+
+
 def transcript(doc: dict[str, Any]) -> Iterator[Result]:
     """Every identity derives from its seeds, and every envelope opens with its epoch's data key to
     the recorded plaintext (the request/response bodies themselves are the server's business)."""
@@ -374,6 +400,7 @@ CHECKERS: dict[str, Checker] = {
     "key-wrap.json": key_wrap,
     "federation.json": federation_file,
     "negative.json": negative,
+    "identity.json": identity,
     "transcript.json": transcript,
 }
 
