@@ -114,7 +114,7 @@ def reauth(ctx: Context) -> None:
 
 
 @scenario(
-    "6.path.percent-encoded-ids", "repo and member ids with + / = % space and non-ASCII work across clients"
+    "6.path.percent-encoded-ids", "repo and member ids with + / = % & ~ and non-ASCII work across clients"
 )
 def percent_ids(ctx: Context) -> None:
     s = ctx.server
