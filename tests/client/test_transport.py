@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import pytest
-from avp.client.transport import error_from_response
+from avp import Identity
+from avp.client.transport import Transport, error_from_response
 from avp.errors import (
     AvpError,
     Forbidden,
     NotFound,
+    ProtocolError,
     QuotaExceeded,
     ServerError,
     TransportError,
@@ -203,3 +205,24 @@ def test_create_whose_answer_is_lost_is_retried_and_confirmed(
     repo = alice.create_repo(proxy.url, [alt(1)])
     assert proxy.routes().count("create") == 2  # the retry got 409: our first create had landed
     assert repo.pull().alts[0].uuid == "uuid-1"
+
+
+def test_server_text_is_made_safe_to_print() -> None:
+    err = error_from_response(
+        400, b'{"error": "bad \\u001b[31mred\\u001b[0m", "detail": "x\\ny", "code": "a b"}'
+    )
+    assert "\x1b" not in str(err) and err.detail == "x?y"
+    assert err.code == "bad_request"  # a code that is not an identifier is ignored: the status decides
+    long = error_from_response(404, ('{"error": "' + "z" * 5000 + '"}').encode())
+    assert len(str(long)) <= 300
+
+
+def test_oversized_answers_are_refused(proxy: HostileProxy) -> None:
+    identity = Identity.generate()
+    transport = Transport(identity.member_id, identity.sign, max_response_bytes=1024)
+    try:
+        proxy.before.append(lambda r: Reply.of(200, {"nonce": "A" * 4096}))
+        with pytest.raises(ProtocolError):
+            transport.authenticate(proxy.url)
+    finally:
+        transport.close()

@@ -205,5 +205,6 @@ def check_refresh_policy(state: Optional[RepoState], served: Optional[bool], con
     if now_on and seen_before and state is not None and not state.share_refresh_tokens and not confirmed:
         raise RefreshPolicyChanged(
             "this repository now asks members to share refresh tokens; confirm to honour it"
+            " (pull(confirm_refresh_policy=True), or 'avp repo pull --confirm-refresh-policy')"
         )
     return now_on

@@ -10,7 +10,6 @@ enough to wait for (a rejected request changed nothing, so sending it again is s
 
 from __future__ import annotations
 
-import base64
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
@@ -18,6 +17,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
+from avp import crypto
 from avp.errors import AvpError, ProtocolError, QuotaExceeded, TransportError, from_code
 from avp.models import check_counter, dumps_compact, loads_strict
 
@@ -56,6 +56,12 @@ def path_segment(value: str) -> str:
     return quote(value, safe="")
 
 
+def printable(text: str, limit: int = 300) -> str:
+    """Server-supplied text made safe to print: no control characters (terminal escapes), bounded."""
+    clean = "".join(c if c.isprintable() else "?" for c in text)
+    return clean if len(clean) <= limit else clean[: limit - 3] + "..."
+
+
 def error_from_response(status: int, body: bytes, retry_after: Optional[int] = None) -> AvpError:
     """The exception for a non-2xx answer: the body's ``code`` wins, else the status decides."""
     message, detail, code = f"HTTP {status}", None, None
@@ -65,11 +71,12 @@ def error_from_response(status: int, body: bytes, retry_after: Optional[int] = N
         parsed = None
     if isinstance(parsed, dict):
         if isinstance(parsed.get("error"), str):
-            message = parsed["error"]
+            message = printable(parsed["error"])
         if isinstance(parsed.get("detail"), str):
-            detail = parsed["detail"]
-        if isinstance(parsed.get("code"), str) and parsed["code"]:
-            code = parsed["code"]
+            detail = printable(parsed["detail"])
+        raw_code = parsed.get("code")
+        if isinstance(raw_code, str) and raw_code and len(raw_code) <= 64 and raw_code.isidentifier():
+            code = raw_code
     if code is None:
         code = STATUS_CODES.get(status, "server_error" if status >= 500 else "protocol_error")
     err = from_code(code, message, detail=detail)
@@ -106,6 +113,7 @@ class Transport:
         timeout: float = 30.0,
         max_retry_after: float = 10.0,
         max_rate_limit_retries: int = 3,
+        max_response_bytes: int = 64 * 1024 * 1024,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -116,6 +124,7 @@ class Transport:
         self.timeout = timeout
         self.max_retry_after = max_retry_after
         self.max_rate_limit_retries = max_rate_limit_retries
+        self.max_response_bytes = max_response_bytes
         self._sleep = sleep
         self._clock = clock
         self._tokens: dict[str, Token] = {}
@@ -136,7 +145,13 @@ class Transport:
             headers["Authorization"] = f"Bearer {token}"
         try:
             return self._session.request(
-                method, url, data=data, headers=headers, timeout=self.timeout, allow_redirects=False
+                method,
+                url,
+                data=data,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+                stream=True,  # read the body ourselves, with a size limit
             )
         except requests.RequestException as exc:
             # The exception text may carry the URL but never a header, so no token leaks through it.
@@ -148,7 +163,8 @@ class Transport:
         while True:
             response = self._send(method, url, body, token)
             with response:
-                status, content = response.status_code, response.content
+                status = response.status_code
+                content = self._read_body(response, url)
                 retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
             if 200 <= status < 300:
                 return loads_strict(content, ProtocolError)
@@ -159,6 +175,20 @@ class Transport:
                 self._sleep(float(retry_after or 0))
                 continue
             raise err
+
+    def _read_body(self, response: requests.Response, url: str) -> bytes:
+        chunks, size = [], 0
+        try:
+            for chunk in response.iter_content(chunk_size=65536):
+                size += len(chunk)
+                if size > self.max_response_bytes:
+                    raise ProtocolError(
+                        f"{host_of(url)} answered with more than {self.max_response_bytes} bytes"
+                    )
+                chunks.append(chunk)
+        except requests.RequestException as exc:
+            raise TransportError(f"connection to {host_of(url)} failed", detail=type(exc).__name__) from None
+        return b"".join(chunks)
 
     # --- public -------------------------------------------------------------------------------------
     def get_json(self, url: str) -> Any:
@@ -175,12 +205,12 @@ class Transport:
         if not isinstance(nonce, str):
             raise ProtocolError("challenge answer has no nonce")
         try:
-            nonce_bytes = base64.b64decode(nonce, validate=True)
-        except ValueError:
-            raise ProtocolError("challenge nonce is not base64") from None
+            nonce_bytes = crypto.b64decode_strict(nonce)
+        except AvpError:
+            raise ProtocolError("challenge nonce is not strict base64") from None
         if len(nonce_bytes) < 32:
             raise ProtocolError("challenge nonce is shorter than 32 bytes")
-        signature = base64.b64encode(self._sign(nonce_bytes)).decode()
+        signature = crypto.b64encode(self._sign(nonce_bytes))
         answer = self._exchange(
             "POST",
             f"{base}/api/auth/keypair/token",
