@@ -6,12 +6,18 @@ import { createServer } from "./server";
 import { StateFileError, Store } from "./store";
 import { Issuer } from "./tokens";
 
-function main(): void {
+// A failed write to the state file leaves memory ahead of the disk: stop, and let a restart reload.
+function fatal(e: unknown): void {
+  process.stderr.write(`avp-server-ts: cannot write the state file, stopping: ${(e as Error)?.message ?? String(e)}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
   let config;
   let store: Store;
   try {
     config = configFromEnv(process.env);
-    store = config.stateFile === null ? Store.inMemory(Issuer.freshSeed()) : Store.open(config.stateFile, Issuer.freshSeed());
+    store = config.stateFile === null ? Store.inMemory(Issuer.freshSeed()) : await Store.open(config.stateFile, Issuer.freshSeed(), fatal);
   } catch (e) {
     if (e instanceof ConfigError || e instanceof StateFileError) {
       process.stderr.write(`avp-server-ts: ${e.message}\n`);
@@ -41,4 +47,4 @@ function main(): void {
   process.on("SIGTERM", stop);
 }
 
-main();
+void main();

@@ -278,7 +278,16 @@ export function createServer(app: App): Server {
       const allow = [...new Set(candidates.map((c) => c.route.method))].join(", ");
       return fail(new HttpError("method_not_allowed", "method not allowed", undefined, { Allow: allow }));
     }
-    dispatch(app, req, found).then((body) => finish(200, body, {}, null), fail);
+    // Answer only once the state the request saw is durable (a no-op for the in-memory store).
+    const settle = async (): Promise<JsonValue> => {
+      const body = await dispatch(app, req, found).catch(async (e: unknown) => {
+        await app.store.durable();
+        throw e;
+      });
+      await app.store.durable();
+      return body;
+    };
+    settle().then((body) => finish(200, body, {}, null), fail);
   });
   return server;
 }

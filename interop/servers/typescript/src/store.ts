@@ -1,9 +1,14 @@
-// Repository state: in memory, optionally made durable in one JSON file. Every change is written
-// as a whole new file (temp + fsync + rename + fsync of the directory) *before* memory changes and
-// before the client gets its 200, so a restart never loses an acknowledged write. Node runs each
-// request's semantic step synchronously, so a check-then-commit here is an atomic compare-and-set.
+// Repository state: in memory, optionally made durable in one JSON file.
+//
+// Durability is a group commit. A write changes memory at once (Node runs each request's
+// check-then-write synchronously, so it is an atomic compare-and-set), and bumps a generation
+// counter. Before answering, a request waits until the state it saw is on disk: one writer
+// snapshots the whole state to a temp file, fsyncs it, renames it over the file and fsyncs the
+// directory, then releases every request up to that generation. So no answer — a 200 or a read —
+// ever shows a state a crash could lose, and concurrent writes share one fsync.
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import { decodeStd, encodeStd } from "./b64";
 import { isObject, JsonObject, parseJson, stringify } from "./json";
@@ -20,22 +25,37 @@ const FILE_MAX_DEPTH = 64;
 
 export class StateFileError extends Error {}
 
+interface Waiter {
+  generation: number;
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
 export class Store {
   private readonly repos = new Map<string, Repo>();
   /** member id -> number of repositories whose roster holds it (the maxReposPerMember quota). */
   private readonly membership = new Map<string, number>();
+  private generation = 0;
+  private durableGeneration = 0;
+  private waiters: Waiter[] = [];
+  private flushing = false;
 
   private constructor(
     readonly file: string | null,
     readonly signingSeed: Buffer,
+    private readonly onFatal: (e: unknown) => void,
   ) {}
 
   static inMemory(signingSeed: Buffer): Store {
-    return new Store(null, signingSeed);
+    return new Store(null, signingSeed, () => undefined);
   }
 
-  /** Open (or create) a durable store; a new file gets `freshSeed` as the server signing key. */
-  static open(file: string, freshSeed: Buffer): Store {
+  /**
+   * Open (or create) a durable store; a new file gets `freshSeed` as the server signing key.
+   * `onFatal` runs when a write to disk fails: memory is then ahead of the file, so the caller
+   * should stop the process (a restart reloads the last durable state).
+   */
+  static async open(file: string, freshSeed: Buffer, onFatal: (e: unknown) => void = () => undefined): Promise<Store> {
     let text: string | null = null;
     try {
       text = readFileSync(file, "utf8");
@@ -43,8 +63,8 @@ export class Store {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
     }
     if (text === null) {
-      const store = new Store(file, freshSeed);
-      store.persist(store.repos);
+      const store = new Store(file, freshSeed, onFatal);
+      await writeAtomic(file, store.snapshot());
       return store;
     }
     let doc;
@@ -57,7 +77,7 @@ export class Store {
     if (!isObject(doc) || doc["format"] !== FORMAT || seed === null || seed.length !== 32 || !isObject(doc["repos"])) {
       throw new StateFileError(`${file} is not an ${FORMAT} state file`);
     }
-    const store = new Store(file, seed);
+    const store = new Store(file, seed, onFatal);
     const repos = doc["repos"];
     for (const id of Object.keys(repos)) {
       const r = repos[id];
@@ -77,14 +97,39 @@ export class Store {
     return this.membership.get(memberId) ?? 0;
   }
 
-  /** Write `repo` as the new state of `repoId`: durable first (when file-backed), then visible. */
+  /** Make `repo` the state of `repoId` (visible at once; durable by the next `durable()`). */
   put(repoId: string, repo: Repo): void {
-    if (this.file !== null) {
-      const next = new Map(this.repos);
-      next.set(repoId, repo);
-      this.persist(next);
-    }
     this.install(repoId, repo);
+    if (this.file !== null) this.generation++;
+  }
+
+  /** Null when everything is already durable; else a promise for the current state on disk. */
+  durable(): Promise<void> | null {
+    if (this.durableGeneration >= this.generation) return null;
+    const generation = this.generation;
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ generation, resolve, reject }));
+    void this.flush();
+    return done;
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.durableGeneration < this.generation) {
+        const generation = this.generation;
+        await writeAtomic(this.file as string, this.snapshot());
+        this.durableGeneration = generation;
+        this.waiters = this.waiters.filter((w) => (w.generation <= generation ? (w.resolve(), false) : true));
+      }
+    } catch (e) {
+      const waiting = this.waiters;
+      this.waiters = [];
+      for (const w of waiting) w.reject(e);
+      this.onFatal(e);
+    } finally {
+      this.flushing = false;
+    }
   }
 
   private install(repoId: string, repo: Repo): void {
@@ -100,25 +145,28 @@ export class Store {
     this.repos.set(repoId, repo);
   }
 
-  private persist(repos: Map<string, Repo>): void {
-    const file = this.file as string;
+  private snapshot(): string {
     const out: JsonObject = Object.create(null) as JsonObject;
-    for (const [id, r] of repos) out[id] = { manifest: r.manifest, envelope: r.envelope };
-    const text = stringify({ format: FORMAT, signingKeySeed: encodeStd(this.signingSeed), repos: out });
-    const tmp = `${file}.tmp-${process.pid}`;
-    const fd = openSync(tmp, "w", 0o600);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-    const dir = openSync(dirname(file), "r");
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
+    for (const [id, r] of this.repos) out[id] = { manifest: r.manifest, envelope: r.envelope };
+    return stringify({ format: FORMAT, signingKeySeed: encodeStd(this.signingSeed), repos: out });
+  }
+}
+
+/** temp file + fsync + rename + fsync of the directory: the file is the old or the new state. */
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fh = await open(tmp, "w", 0o600);
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, file);
+  const dir = await open(dirname(file), "r");
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
   }
 }

@@ -19,7 +19,7 @@ describe("durable state", () => {
     const file = join(dir, "state.json");
     const alice = Identity.random();
     const bob = Identity.random();
-    let s = await startServer({ stateFile: file }, Store.open(file, Issuer.freshSeed()));
+    let s = await startServer({ stateFile: file }, await Store.open(file, Issuer.freshSeed()));
     const token = await login(s.url, alice);
     const c = createBody(alice, "persist/é+", { shareRefreshTokens: false, extra: { big: 1 } });
     const path = `/v1/repos/${encodeURIComponent(c.repoId)}`;
@@ -30,7 +30,7 @@ describe("durable state", () => {
     const jwks = (await call(s.url, "GET", "/.well-known/jwks.json")).body;
     await s.close();
 
-    s = await startServer({ stateFile: file }, Store.open(file, Issuer.freshSeed()));
+    s = await startServer({ stateFile: file }, await Store.open(file, Issuer.freshSeed()));
     try {
       assert.deepEqual((await call(s.url, "GET", "/.well-known/jwks.json")).body, jwks);
       const after = await call(s.url, "POST", `${path}/pull`, { repoId: c.repoId, knownPayloadVersion: 0 }, token);
@@ -49,9 +49,52 @@ describe("durable state", () => {
     assert.equal(readFileSync(file, "utf8").includes(c.dataKey.toString("base64")), false);
   });
 
+  it("concurrent pushes on a durable store: exactly one accepted, and it is on disk when answered", async () => {
+    const file = join(dir, "race.json");
+    const s = await startServer({ stateFile: file }, await Store.open(file, Issuer.freshSeed()));
+    try {
+      const alice = Identity.random();
+      const token = await login(s.url, alice);
+      const c = createBody(alice);
+      const path = `/v1/repos/${encodeURIComponent(c.repoId)}`;
+      assert.equal((await call(s.url, "POST", "/v1/repos", c.body, token)).status, 200);
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          call(s.url, "POST", `${path}/push`, { repoId: c.repoId, envelope: envelope(c.dataKey, c.repoId, 2, 0, [i]), expectedPayloadVersion: 1 }, token),
+        ),
+      );
+      const winners = results.filter((r) => r.body.accepted);
+      assert.equal(winners.length, 1);
+      assert.equal(results.filter((r) => r.body.conflict).length, 11);
+      // What the file holds right now (no restart, no waiting) already has the accepted push.
+      const onDisk = await Store.open(file, Issuer.freshSeed());
+      assert.equal(onDisk.get(c.repoId)?.manifest.payloadVersion, 2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a failed write answers 500, reports the fatal error, and never a 200", async () => {
+    const sub = mkdtempSync(join(dir, "vanishing-"));
+    const file = join(sub, "state.json");
+    const fatal: unknown[] = [];
+    const s = await startServer({ stateFile: file }, await Store.open(file, Issuer.freshSeed(), (e) => fatal.push(e)));
+    try {
+      const alice = Identity.random();
+      const token = await login(s.url, alice);
+      rmSync(sub, { recursive: true, force: true }); // the next write cannot create its temp file
+      const r = await call(s.url, "POST", "/v1/repos", createBody(alice).body, token);
+      assert.equal(r.status, 500);
+      assert.equal(r.body.code, "server_error");
+      assert.equal(fatal.length, 1);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("a rejected request does not touch the file", async () => {
     const file = join(dir, "rejected.json");
-    const s = await startServer({ stateFile: file }, Store.open(file, Issuer.freshSeed()));
+    const s = await startServer({ stateFile: file }, await Store.open(file, Issuer.freshSeed()));
     try {
       const alice = Identity.random();
       const token = await login(s.url, alice);
@@ -65,11 +108,11 @@ describe("durable state", () => {
     }
   });
 
-  it("a corrupt or foreign state file is refused with a clear error", () => {
+  it("a corrupt or foreign state file is refused with a clear error", async () => {
     const file = join(dir, "corrupt.json");
     writeFileSync(file, '{"format":"something-else"}');
-    assert.throws(() => Store.open(file, Issuer.freshSeed()), StateFileError);
+    await assert.rejects(Store.open(file, Issuer.freshSeed()), StateFileError);
     writeFileSync(file, "{not json");
-    assert.throws(() => Store.open(file, Issuer.freshSeed()), StateFileError);
+    await assert.rejects(Store.open(file, Issuer.freshSeed()), StateFileError);
   });
 });
