@@ -13,10 +13,10 @@ import requests
 
 from avp import crypto, federation
 from avp.client import defences
-from avp.client.repository import Repository, Snapshot, seal_envelope
+from avp.client.repository import UNCERTAIN, Repository, Snapshot, seal_envelope
 from avp.client.store import Store
 from avp.client.transport import Token, Transport, host_of, normalize_base_url
-from avp.errors import AvpError, DuplicateRepo, NotFound, ProtocolError, ServerError, TransportError
+from avp.errors import AvpError, DuplicateRepo, NotFound, ProtocolError, TransportError
 from avp.identity import Identity
 from avp.models import AltAccount, MemberEntry, VaultManifest, apply_refresh_policy
 
@@ -229,9 +229,7 @@ class Client:
             raise DuplicateRepo("this client already knows a repository at that address", detail=repo.address)
         try:
             answer = self._create_once(base, body)
-        except DuplicateRepo:
-            raise
-        except (TransportError, ServerError):
+        except UNCERTAIN:
             # Uncertain outcome: send the same request once more; a 409 then means our first one landed.
             try:
                 answer = self._create_once(base, body)
@@ -249,7 +247,7 @@ class Client:
         return self.transport.call(base, "POST", "/v1/repos", body)
 
     def _confirm_created(self, repo: Repository, data_key: bytes) -> Repository:
-        self._progress("the first create may have landed; pulling to confirm")
+        self.notify("the first create may have landed; pulling to confirm")
         try:
             snapshot: Snapshot = repo.pull()
         except AvpError:
@@ -258,6 +256,7 @@ class Client:
             raise DuplicateRepo("a repository with that id already exists", detail=repo.address)
         return repo
 
-    def _progress(self, message: str) -> None:
+    def notify(self, message: str) -> None:
+        """Pass a one-line progress message to ``progress`` (if set)."""
         if self.progress is not None:
             self.progress(message)

@@ -151,8 +151,7 @@ class Repository:
         return self._client.transport.call(self.server, "POST", self._path(suffix), body)
 
     def _progress(self, message: str) -> None:
-        if self._client.progress is not None:
-            self._client.progress(message)
+        self._client.notify(message)
 
     def held_data_keys(self) -> dict[int, bytes]:
         """Every data key this identity holds or held for this repository, by key epoch."""
@@ -162,12 +161,19 @@ class Repository:
                 self._keys[epoch] = self._client.identity.unwrap_key(loads_strict(blob))
         return dict(self._keys)
 
-    def _remember_key(self, epoch: int, data_key: bytes) -> None:
-        """Keep a data key, sealed to this identity; a different key for a known epoch is refused."""
+    def _check_known_key(self, epoch: int, data_key: bytes) -> bool:
+        """True if ``data_key`` is the one held for ``epoch``; ``key_changed`` if another one is held.
+
+        A server can wrap a key of its choice to our public key: for an epoch we know, that is an attack.
+        """
         held = self.held_data_keys().get(epoch)
-        if held is not None:
-            if held != data_key:
-                raise KeyChanged(f"the server served another data key for key epoch {epoch}")
+        if held is not None and held != data_key:
+            raise KeyChanged(f"the server served another data key for key epoch {epoch}")
+        return held is not None
+
+    def _remember_key(self, epoch: int, data_key: bytes) -> None:
+        """Keep a data key, sealed to this identity (wrapped to its own X25519 key)."""
+        if self._check_known_key(epoch, data_key):
             return
         sealed = crypto.wrap_key(data_key, self._client.identity.x25519_public_key).to_dict()
         self._client.store.save_sealed_data_key(
@@ -321,9 +327,7 @@ class Repository:
             envelope = stored_envelope
         defences.check_envelope(manifest, envelope)
         data_key = self._data_key_from(manifest)
-        held = self.held_data_keys().get(manifest.key_epoch)
-        if held is not None and held != data_key:
-            raise KeyChanged(f"the server served another data key for key epoch {manifest.key_epoch}")
+        self._check_known_key(manifest.key_epoch, data_key)  # before trusting what it decrypts
         payload = open_envelope(envelope, data_key)
         self._commit(manifest, envelope, data_key, policy_on, fresh)
         self._confirm_refresh_policy = False
