@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from avp.errors import AvpError, CounterOutOfRange, InvalidEncoding, ProtocolError
 
@@ -24,8 +24,6 @@ MAX_COUNTER = 2**53 - 1
 ALT_TYPES = ("MICROSOFT", "COOKIE", "SESSION", "OFFLINE")
 #: The key under which a legacy single ``ban`` object is read (spec §5: ``{"unknown": ban}``).
 LEGACY_BAN_SERVER = "unknown"
-
-ErrorFactory = Callable[[str], AvpError]
 
 
 def loads_strict(data: bytes | str, error: type[AvpError] = InvalidEncoding) -> Any:
@@ -93,9 +91,6 @@ class _Reader:
         if self.obj.get(key) is None:
             return None
         return self.counter(key)
-
-    def child(self, key: str) -> _Reader:
-        return _Reader(self.obj.get(key), f"{self.where}.{key}", self.error)
 
     def array(self, key: str) -> list[Any]:
         value = self.obj.get(key)
