@@ -11,7 +11,7 @@ import pytest
 from avp import Identity, federation
 from avp.client import Client, open_envelope
 from avp.client.repository import seal_envelope
-from avp.errors import DuplicateRepo, Forbidden, InvalidTag, NotFound
+from avp.errors import Conflict, DuplicateRepo, Forbidden, InvalidTag, NotFound
 from avp.models import AltAccount, EncryptedEnvelope, PullResponse
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -207,3 +207,20 @@ def test_local_state_holds_no_plaintext_secret(
             blob = path.read_bytes()
             for secret in secrets:
                 assert secret not in blob, f"{path.name} holds a secret"
+
+
+def test_update_gives_up_after_the_bounded_attempts(make_client: ClientFactory, server_url: str) -> None:
+    sleeps = Sleeps()
+    alice, bob = make_client("alice", sleep=sleeps), make_client("bob")
+    repo = alice.create_repo(server_url, [alt(1)])
+    repo.add_member(bob.invite_token())
+    bob_repo = bob.join(repo.locator_token())
+
+    def always_raced(alts: list[AltAccount]) -> list[AltAccount]:
+        bob_repo.update(lambda theirs: [*theirs, alt(len(theirs) + 1)])
+        return [*alts, alt(100)]
+
+    with pytest.raises(Conflict):
+        repo.update(always_raced, max_attempts=3)
+    assert len(sleeps) == 2  # a backoff between attempts, none after the last
+    assert all(a.uuid != "uuid-100" for a in repo.pull().alts)  # nothing of Alice's landed

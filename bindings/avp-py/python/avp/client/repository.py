@@ -389,8 +389,11 @@ class Repository:
             result = self.push(fn(list(snapshot.alts)))
             if result.accepted:
                 return UpdateResult(result.payload_version, result.key_epoch, attempt)
-            self._progress(f"conflict at version {result.payload_version}, retrying ({attempt}/{attempts})")
-            self._client.backoff(attempt)
+            if attempt < attempts:
+                self._progress(
+                    f"conflict at version {result.payload_version}, retrying ({attempt}/{attempts})"
+                )
+                self._client.backoff(attempt)
         raise Conflict(f"the push still conflicted after {attempts} attempts")
 
     # --- membership ---------------------------------------------------------------------------------
