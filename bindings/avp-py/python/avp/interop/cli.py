@@ -80,7 +80,7 @@ def register(subparsers: Any) -> None:
         "--workers",
         type=int,
         default=runner.env_workers(),
-        help="parallel units (default 3 or $AVP_INTEROP_WORKERS)",
+        help="parallel units (default 4 or $AVP_INTEROP_WORKERS)",
     )
     add_json_flag(run)
     run.set_defaults(func=cmd_run)

@@ -43,7 +43,7 @@ class Options:
     strict: bool = False
     report_dir: Path = Path("reports/interop")
     seed: str = DEFAULT_SEED
-    workers: int = 3
+    workers: int = 4
     vectors_dir: Optional[Path] = None
     conformance: bool = True
     progress: bool = True
@@ -479,6 +479,6 @@ def default_vectors_dir(registry_path: Optional[Path]) -> Optional[Path]:
 
 def env_workers() -> int:
     try:
-        return max(1, int(os.environ.get("AVP_INTEROP_WORKERS", "3")))
+        return max(1, int(os.environ.get("AVP_INTEROP_WORKERS", "4")))
     except ValueError:
-        return 3
+        return 4
