@@ -11,7 +11,7 @@ from typing import Any
 
 from avp import crypto, federation
 from avp.interop.material import Member, alt, b64, unb64
-from avp.interop.model import Level
+from avp.interop.model import CaseSkipped, Level
 from avp.interop.proxy import ExpireOnce, RejectTokens
 from avp.interop.scenarios.engine import Context, scenario, usernames
 
@@ -399,3 +399,31 @@ def large_payload(ctx: Context) -> None:
         "still version 2",
         "changed",
     )
+
+
+@scenario(
+    "6.limits.client-quota",
+    "a full roster: the client surfaces 429 quota_exceeded and the roster is unchanged",
+    actors=1,
+)
+def client_quota(ctx: Context) -> None:
+    s = ctx.server
+    limit = ctx.limit("maxMembersPerRepo", 256)
+    if limit > 64:
+        raise CaseSkipped(f"maxMembersPerRepo is {limit}: above 64, not filled by a quick run")
+    repo = ctx.repo_id("quota")
+    ctx.call("alice", "create_repo", server=s, repoId=repo, alts=[alt("q1")])
+    for _ in range(limit - 1):
+        ctx.call("alice", "add_member", server=s, repoId=repo, inviteToken=Member.random().invite_token())
+    ctx.call_error(
+        "alice",
+        "add_member",
+        {"quota_exceeded"},
+        status=429,
+        step=f"alice.add_member number {limit + 1}",
+        server=s,
+        repoId=repo,
+        inviteToken=Member.random().invite_token(),
+    )
+    members = ctx.raw_pull("alice", repo)["manifest"]["members"]
+    ctx.expect(len(members) == limit, "server roster", f"{limit} members", f"{len(members)} members")
