@@ -60,9 +60,10 @@ test: setup lint test-rust vectors-check test-python test-node ## set up and run
 bench: setup ## crypto and load benchmarks (ratios against peers measured in the same run)
 	$(BIN)/python benchmarks/crypto.py
 
+# maturin finds zig through `python -m ziglang` of the first python on PATH: put the venv's first.
 wheel: $(VENV)/.deps ## release wheel: abi3, manylinux-compatible through zig (no Docker)
 	$(BIN)/pip install --quiet "ziglang==0.17.0"
-	$(BIN)/maturin build --release --zig --out dist
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/maturin build --release --zig --out dist
 
 clean: ## remove build outputs
 	rm -rf target dist $(VENV) $(TS_SERVER)/node_modules $(TS_SERVER)/dist $(NODE_VERIFIER)/node_modules
