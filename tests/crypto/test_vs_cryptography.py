@@ -302,3 +302,20 @@ def test_strict_base64() -> None:
 def test_keys_and_data_keys_are_random() -> None:
     assert len({crypto.generate_data_key() for _ in range(100)}) == 100
     assert len({crypto.ed25519_generate()[0] for _ in range(100)}) == 100
+
+
+def test_concurrent_large_payloads_and_batches() -> None:
+    """The GIL is released for large payloads and batches: results stay correct across threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    key = rand_bytes(32)
+    payloads = [rand_bytes(RNG.randint(70_000, 400_000)) for _ in range(8)]
+    _, public = crypto.x25519_generate()
+
+    def work(plaintext: bytes) -> bool:
+        iv, ct = crypto.seal_payload(key, "r", 1, 0, plaintext)
+        wrapped = crypto.wrap_key_many(key, [public] * 16)
+        return AESGCM(key).decrypt(iv, ct, ref_aad("r", 1, 0)) == plaintext and len(wrapped) == 16
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert all(pool.map(work, payloads))
