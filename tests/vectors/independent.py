@@ -14,6 +14,7 @@ import hmac
 import json
 import re
 import sys
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Optional
@@ -23,6 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 SCHEME_ID = "X25519-HKDF-SHA256-AESGCM-v1"
@@ -281,6 +283,67 @@ def parse_address(uri: str) -> tuple[str, str]:
     return host, repo_id
 
 
+# --- sealed identities (avp-identity v1) ----------------------------------------------------------
+RECOVERY_ALPHABET = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+ASCII_SEPARATORS = set("- \t\n\r\x0c")
+KDF_LIMITS = {"memoryKib": 1 << 20, "iterations": 64, "parallelism": 16}
+
+
+def identity_secret(kind: str, text: str) -> bytes:
+    if kind == "passphrase":
+        data = unicodedata.normalize("NFC", text).encode()
+        if not data:
+            raise Rejected("invalid_key")
+        return data
+    code = "".join(ch for ch in text if ch not in ASCII_SEPARATORS).upper()
+    if len(code) != 32 or not set(code) <= RECOVERY_ALPHABET:
+        raise Rejected("invalid_encoding")
+    return code.encode()
+
+
+def identity_slot(sealed: dict[str, Any], kind: str) -> dict[str, Any]:
+    slot = next((s for s in sealed["slots"] if s["kind"] == kind), None)
+    if slot is None:
+        raise Rejected("invalid_passphrase")
+    return dict(slot)
+
+
+def identity_key(kdf: dict[str, Any], secret: bytes) -> bytes:
+    if any(kdf[name] > limit for name, limit in KDF_LIMITS.items()):
+        raise Rejected("invalid_encoding")
+    argon = Argon2id(
+        salt=strict_b64(kdf["salt"]),
+        length=32,
+        iterations=kdf["iterations"],
+        lanes=kdf["parallelism"],
+        memory_cost=kdf["memoryKib"],
+    )
+    return argon.derive(secret)
+
+
+def open_identity(sealed: dict[str, Any], kind: str, text: str) -> tuple[str, str]:
+    """The stated public keys of a blob that opens with ``text``; the project's codes otherwise."""
+    if sealed.get("format") != "avp-identity" or sealed.get("version") != 1:
+        raise Rejected("unsupported_scheme")
+    secret = identity_secret(kind, text)
+    slot = identity_slot(sealed, kind)
+    kdf = slot["kdf"]
+    if kdf["name"] != "argon2id" or kdf["version"] != 19 or slot["cipher"] != "AES-256-GCM":
+        raise Rejected("unsupported_scheme")
+    iv, ciphertext = strict_b64(slot["iv"], 12), strict_b64(slot["ciphertext"], 80)
+    ed, x = sealed["ed25519PublicKey"], sealed["x25519PublicKey"]
+    strict_b64(ed, 32)
+    strict_b64(x, 32)
+    key = identity_key(kdf, secret)
+    try:
+        plain = AESGCM(key).decrypt(iv, ciphertext, f"avp-identity/v1\x1f{kind}\x1f{ed}\x1f{x}".encode())
+    except InvalidTag:
+        raise Rejected("invalid_passphrase") from None
+    if b64(ed25519_public(plain[:32])) != ed or b64(x25519_public(plain[32:])) != x:
+        raise Rejected("invalid_encoding")
+    return ed, x
+
+
 # --- one checker per file -------------------------------------------------------------------------
 Checker = Callable[[dict[str, Any], dict[str, Any]], None]
 
@@ -417,6 +480,18 @@ def check_uri(c: dict[str, Any], _doc: dict[str, Any]) -> None:
     expect(f"avp://{c['host']}/{c['repoId']}" == c["uri"], "format")
 
 
+def check_identity(c: dict[str, Any], _doc: dict[str, Any]) -> None:
+    if "derivedKeyHex" in c:
+        slot = identity_slot(c["sealed"], c["unlockWith"])
+        key = identity_key(slot["kdf"], identity_secret(c["unlockWith"], c["secret"]))
+        expect(key.hex() == c["derivedKeyHex"], "Argon2id output")
+    if c["verdict"] == "accept":
+        opened = open_identity(c["sealed"], c["unlockWith"], c["secret"])
+        expect(opened == (c["ed25519PublicKey"], c["x25519PublicKey"]), "opened keys")
+    else:
+        _must_fail(lambda: open_identity(c["sealed"], c["unlockWith"], c["secret"]), c["expectedError"])
+
+
 def _neg_payload(c: dict[str, Any]) -> object:
     key, iv, ct = (strict_b64(c[k]) for k in ("keyB64", "ivB64", "ciphertextB64"))
     return open_payload(key, c["repoId"], c["payloadVersion"], c["keyEpoch"], iv, ct)
@@ -542,6 +617,7 @@ CHECKERS: dict[str, list[tuple[str, Checker]]] = {
     "key-wrap": [("cases", check_key_wrap)],
     "federation": [("tokens", check_token), ("uris", check_uri), ("decodeOracles", check_oracle)],
     "negative": [("cases", check_negative)],
+    "identity": [("cases", check_identity)],
     "transcript": [("cases", check_step)],
 }
 

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use avp_crypto::encoding::{b64decode_strict, b64encode, b64url_decode_strict, b64url_encode};
 use avp_crypto::federation::{self, InviteRequest, RepoLocator};
+use avp_crypto::identity::{Identity, Unlock};
 use avp_crypto::payload::{self, Header};
 use avp_crypto::wrap::{self, WrappedKey};
 use avp_crypto::{aad, aead, binding, ed25519, hkdf, x25519, Error, Secret32};
@@ -392,6 +393,31 @@ fn check_uri(c: &Value, _: &Value) -> Outcome {
     expect(formatted == s(c, "uri")?, "format")
 }
 
+/// Sealed identities: the crate re-derives the Argon2id key itself (the checker aid is unused).
+fn check_identity(c: &Value, _: &Value) -> Outcome {
+    let blob = serde_json::to_string(&c["sealed"]).map_err(|e| e.to_string())?;
+    let secret = s(c, "secret")?;
+    let unlock = match s(c, "unlockWith")? {
+        "passphrase" => Unlock::Passphrase(secret),
+        "recoveryCode" => Unlock::RecoveryCode(secret),
+        other => return Err(format!("unknown unlockWith {other:?}")),
+    };
+    match (Identity::open(&blob, unlock), s(c, "verdict")?) {
+        (Ok(identity), "accept") => {
+            expect(
+                b64encode(&identity.ed25519_public_key()) == s(c, "ed25519PublicKey")?,
+                "Ed25519 key",
+            )?;
+            expect(
+                b64encode(&identity.x25519_public_key()) == s(c, "x25519PublicKey")?,
+                "X25519 key",
+            )
+        }
+        (Ok(_), _) => Err("opened where it must fail".into()),
+        (Err(e), _) => must_fail(Err(e), c["expectedError"].as_str().unwrap_or("(accept)")),
+    }
+}
+
 /// Run one negative op: `Ok(Err(code))` is the error the crate raised.
 fn negative_op(c: &Value) -> Result<Result<(), Error>, String> {
     let str_or = |key: &str| c[key].as_str().unwrap_or("").to_owned();
@@ -647,6 +673,7 @@ fn checkers(id: &str) -> Option<Vec<(&'static str, Checker)>> {
             ("decodeOracles", check_oracle),
         ]),
         "negative" => one(check_negative),
+        "identity" => one(check_identity),
         "transcript" => one(check_step),
         _ => None,
     }

@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from "node:util";
 import { publicKey, signMessage, strictVerify } from "./ed25519";
 import { b64, b64url, expand, hex, sha256, strictB64, strictB64url } from "./encoding";
 import { expect, Mismatch, mustFail, Rejected } from "./errors";
+import { openIdentity } from "./identity";
 import {
   aad,
   canonicalJson,
@@ -150,6 +151,15 @@ function checkUri(c: Case): void {
   expect(`avp://${c.host}/${c.repoId}` === c.uri, "format");
 }
 
+function checkIdentity(c: Case): void {
+  const open = () => openIdentity(c.sealed, c.unlockWith, c.secret, c.derivedKeyHex);
+  if (c.verdict === "accept") {
+    expect(isDeepStrictEqual(open(), [c.ed25519PublicKey, c.x25519PublicKey]), "opened keys");
+  } else {
+    mustFail(open, c.expectedError);
+  }
+}
+
 const NEGATIVE_OPS: Record<string, (c: Case) => unknown> = {
   "payload-decrypt": (c) =>
     openPayload(strictB64(c.keyB64), c.repoId, c.payloadVersion, c.keyEpoch, strictB64(c.ivB64), strictB64(c.ciphertextB64)),
@@ -273,6 +283,7 @@ const CHECKERS: Record<string, [string, Checker][]> = {
     ["decodeOracles", checkOracle],
   ],
   negative: [["cases", checkNegative]],
+  identity: [["cases", checkIdentity]],
   transcript: [["cases", checkStep]],
 };
 

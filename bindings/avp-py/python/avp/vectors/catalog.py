@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from avp.vectors import core, envelopes, federation, negative, primitives, signatures, transcript
+from avp.vectors import core, envelopes, federation, negative, primitives, sealing, signatures, transcript
 
 
 @dataclass(frozen=True)
@@ -222,6 +222,22 @@ FILES: list[VectorFile] = [
         "whether AVP 0.4 itself ('spec') or this project's stricter rules ('project') reject it.",
         "each case is rejected with expectedError",
         lambda: {"cases": _negative()},
+    ),
+    VectorFile(
+        "identity",
+        "composition",
+        "3",
+        "Sealed identities (format avp-identity v1, see avp/identity.py): per slot, key = Argon2id(secret, "
+        "salt, memoryKib, iterations, parallelism, 32 bytes) where the secret is the passphrase in NFC "
+        "UTF-8, or the recovery code without '-' and ASCII whitespace, upper-cased (its 32 characters as "
+        "ASCII); plaintext = AES-256-GCM-open(key, iv, aad = 'avp-identity/v1' 0x1F kind 0x1F "
+        "ed25519PublicKey 0x1F x25519PublicKey, ciphertext) = Ed25519 seed || X25519 private key, whose "
+        "public keys must equal the stated ones. Parameters above 1048576 KiB, 64 passes or 16 lanes are "
+        "refused with invalid_encoding before any work. CHEAP Argon2id parameters (64-128 KiB) keep the "
+        "vectors fast; real seals use 64 MiB and 3 passes. derivedKeyHex is a checker aid (the Argon2id "
+        "output for the given secret and the slot of its kind).",
+        "accept: opens to the stated keys; reject: fails with expectedError",
+        lambda: {"cases": sealing.identity_cases()},
     ),
     VectorFile(
         "transcript",
