@@ -432,3 +432,20 @@ def test_join_refuses_a_roster_without_the_envelope_it_claims(
     proxy.rewrite("pull", lambda body: {**body, "unchanged": True, "envelope": None})
     with pytest.raises(ProtocolError):
         bob.join(repo.locator_token())
+
+
+def test_a_second_envelope_for_a_known_version_is_refused(
+    make_client: ClientFactory, proxy: HostileProxy
+) -> None:
+    """A forked history: another (validly encrypted) payload under a version the client already holds."""
+    alice = make_client("alice")
+    repo = alice.create_repo(proxy.url, [alt(1)])
+    key = repo.held_data_keys()[0]
+
+    def fork(body: Any) -> Any:
+        other = seal_envelope(key, repo.repo_id, body["manifest"]["payloadVersion"], 0, [alt(2)])
+        return {**body, "envelope": other.to_dict(), "unchanged": False}
+
+    proxy.rewrite("pull", fork)
+    with pytest.raises(ProtocolError):
+        repo.pull()

@@ -320,14 +320,19 @@ class Repository:
             manifest.share_refresh_tokens,
             confirm_refresh_policy or self._confirm_refresh_policy,
         )
+        data_key = self._data_key_from(manifest)
+        self._check_known_key(manifest.key_epoch, data_key)  # before trusting what it decrypts
         envelope = response.envelope
         if envelope is None:  # "unchanged": the copy we hold must be the current one
             if stored_envelope is None:
                 raise ProtocolError("the server answered 'unchanged' to a client that holds nothing")
             envelope = stored_envelope
+        elif stored_envelope is not None and envelope.payload_version == stored_envelope.payload_version:
+            if envelope != stored_envelope:  # one version, two contents: a forked history
+                raise ProtocolError(
+                    f"the server served a second envelope for version {envelope.payload_version}"
+                )
         defences.check_envelope(manifest, envelope)
-        data_key = self._data_key_from(manifest)
-        self._check_known_key(manifest.key_epoch, data_key)  # before trusting what it decrypts
         payload = open_envelope(envelope, data_key)
         self._commit(manifest, envelope, data_key, policy_on, fresh)
         self._confirm_refresh_policy = False
