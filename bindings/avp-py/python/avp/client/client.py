@@ -16,7 +16,7 @@ from avp.client import defences
 from avp.client.repository import UNCERTAIN, Repository, Snapshot, seal_envelope
 from avp.client.store import Store
 from avp.client.transport import Token, Transport, host_of, normalize_base_url
-from avp.errors import AvpError, DuplicateRepo, NotFound, ProtocolError, TransportError
+from avp.errors import AvpError, DuplicateRepo, InvalidAddress, NotFound, ProtocolError
 from avp.identity import Identity
 from avp.models import AltAccount, MemberEntry, VaultManifest, apply_refresh_policy
 
@@ -185,7 +185,7 @@ class Client:
         locator = federation.decode_locator(locator_token)
         base = self._register(server) if server is not None else self.server_for(locator.host)
         if host_of(base) != locator.host.lower():
-            raise TransportError("the server given does not serve the locator's host", detail=locator.host)
+            raise InvalidAddress("the server given is not the locator's host", detail=locator.host)
         repo = Repository(self, base, locator.repo_id)
         repo.remember_locator(locator.issuer_jwks_url, locator.key_epoch)
         repo.pull()
