@@ -176,6 +176,7 @@ fn unwrap_key<'py>(
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<WrappedKey>()?;
+    m.add("SCHEME_ID", wrap::SCHEME_ID)?;
     m.add_function(wrap_pyfunction!(wrap_key, m)?)?;
     m.add_function(wrap_pyfunction!(hazmat_wrap_key, m)?)?;
     m.add_function(wrap_pyfunction!(wrap_key_many, m)?)?;

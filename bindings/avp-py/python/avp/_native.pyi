@@ -1,9 +1,10 @@
 # Hand-written stubs for the Rust extension (bindings/avp-py/src); checked by tests/crypto/test_stubs.py.
-from typing import Any, Iterable, Mapping, Optional, final
+from typing import Any, Final, Iterable, Mapping, Optional, final
 
 from typing_extensions import Buffer, Self
 
 __all__ = [
+    "SCHEME_ID",
     "Identity",
     "WrappedKey",
     "aad",
@@ -38,6 +39,8 @@ __all__ = [
     "x25519_generate",
     "x25519_public_key",
 ]
+
+SCHEME_ID: Final[str]
 
 def aad(repo_id: str, payload_version: int, key_epoch: int) -> bytes: ...
 def seal_payload(

@@ -8,6 +8,7 @@ The deterministic variants used only to reproduce vectors live in :mod:`avp.cryp
 from __future__ import annotations
 
 from avp._native import (
+    SCHEME_ID,
     WrappedKey,
     aad,
     b64decode_strict,
@@ -31,9 +32,6 @@ from avp._native import (
     x25519_generate,
     x25519_public_key,
 )
-
-#: The only key-wrap scheme of AVP 0.4.
-SCHEME_ID = "X25519-HKDF-SHA256-AESGCM-v1"
 
 __all__ = [
     "SCHEME_ID",
