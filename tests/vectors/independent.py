@@ -274,11 +274,39 @@ def canonical_json(decoded: dict[str, Any], schema: str) -> str:
     )
 
 
+HOST_NAME = re.compile(r"[A-Za-z0-9._-]+")
+IPV6 = re.compile(r"[0-9A-Fa-f:.]+")
+PORT = re.compile(r"[0-9]{1,5}")
+
+
+def _check_authority(host: str) -> None:
+    """host = name of [A-Za-z0-9._-] or an [IPv6] literal, then an optional :port in 1..65535."""
+    port: Optional[str] = None
+    if host.startswith("["):
+        inside, close, after = host[1:].partition("]")
+        if not close or not IPV6.fullmatch(inside) or (after and not after.startswith(":")):
+            raise Rejected("invalid_address")
+        port = after[1:] if after else None
+    else:
+        name, colon, tail = host.rpartition(":")
+        name, port = (name, tail) if colon else (host, None)
+        if not HOST_NAME.fullmatch(name):
+            raise Rejected("invalid_address")
+    if port is not None and (not PORT.fullmatch(port) or not 1 <= int(port) <= 65535):
+        raise Rejected("invalid_address")
+
+
 def parse_address(uri: str) -> tuple[str, str]:
+    """``avp://<authority>/<repoId>``; the repoId (everything after the first '/') is non-empty and
+    has no whitespace, control character, '?' or '#'."""
     if not uri.startswith("avp://"):
         raise Rejected("invalid_address")
     host, slash, repo_id = uri[len("avp://") :].partition("/")
-    if not host or not slash or not repo_id:
+    if not slash:
+        raise Rejected("invalid_address")
+    _check_authority(host)
+    bad = any(ch.isspace() or unicodedata.category(ch) == "Cc" or ch in "?#" for ch in repo_id)
+    if not repo_id or bad:
         raise Rejected("invalid_address")
     return host, repo_id
 

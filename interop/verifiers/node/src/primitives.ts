@@ -148,10 +148,40 @@ export function canonicalJson(decoded: Json, schema: string): string {
   return JSON.stringify(ordered);
 }
 
+const HOST_NAME = /^[A-Za-z0-9._-]+$/;
+const IPV6 = /^[0-9A-Fa-f:.]+$/;
+const PORT = /^[0-9]{1,5}$/;
+
+/** host = name of [A-Za-z0-9._-] or an [IPv6] literal, then an optional :port in 1..65535. */
+function checkAuthority(host: string): void {
+  let port: string | undefined;
+  if (host.startsWith("[")) {
+    const close = host.indexOf("]");
+    const after = close < 0 ? "" : host.slice(close + 1);
+    if (close < 0 || !IPV6.test(host.slice(1, close)) || (after !== "" && !after.startsWith(":"))) {
+      throw new Rejected("invalid_address");
+    }
+    port = after === "" ? undefined : after.slice(1);
+  } else {
+    const colon = host.lastIndexOf(":");
+    const name = colon < 0 ? host : host.slice(0, colon);
+    port = colon < 0 ? undefined : host.slice(colon + 1);
+    if (!HOST_NAME.test(name)) throw new Rejected("invalid_address");
+  }
+  if (port !== undefined && (!PORT.test(port) || Number(port) < 1 || Number(port) > 65535)) {
+    throw new Rejected("invalid_address");
+  }
+}
+
+/** `avp://<authority>/<repoId>`; the repoId (everything after the first '/') is non-empty and has
+ * no whitespace, control character, '?' or '#'. */
 export function parseAddress(uri: string): [string, string] {
   if (!uri.startsWith("avp://")) throw new Rejected("invalid_address");
   const rest = uri.slice("avp://".length);
   const slash = rest.indexOf("/");
-  if (slash <= 0 || slash === rest.length - 1) throw new Rejected("invalid_address");
-  return [rest.slice(0, slash), rest.slice(slash + 1)];
+  if (slash < 0) throw new Rejected("invalid_address");
+  const [host, repoId] = [rest.slice(0, slash), rest.slice(slash + 1)];
+  checkAuthority(host);
+  if (repoId === "" || /[\s\u0000-\u001f\u007f-\u009f?#]/u.test(repoId)) throw new Rejected("invalid_address");
+  return [host, repoId];
 }

@@ -9,6 +9,7 @@ returns false). Every expected code is asserted against the Rust core at generat
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Callable
 from typing import Any, Optional
 
@@ -433,14 +434,135 @@ def _federation() -> list[dict[str, Any]]:
         ("no-scheme", "no avp:// prefix", "vault.example/r"),
     ):
         out.append(_case(f"address/{n}", "address-parse", "spec", m, "invalid_address", uri=uri))
+    for n, m, uri in (
+        ("port-zero", "port 0", "avp://vault.example:0/r"),
+        ("port-65536", "port above 65535", "avp://vault.example:65536/r"),
+        ("port-not-digits", "a port that is not a number", "avp://vault.example:http/r"),
+        (
+            "host-userinfo",
+            "user info before the host ('@' is not a host character)",
+            "avp://user@vault.example/r",
+        ),
+        ("host-space", "a space in the host", "avp://vault example/r"),
+        ("ipv6-unclosed", "an IPv6 literal without ']'", "avp://[::1/r"),
+        ("ipv6-not-hex", "an IPv6 literal with a non-hex character", "avp://[::g]:8787/r"),
+        ("repo-id-space", "a space in the repoId", "avp://vault.example/my vault"),
+        ("repo-id-query", "a '?' in the repoId", "avp://vault.example/r?x=1"),
+        ("repo-id-fragment", "a '#' in the repoId", "avp://vault.example/r#top"),
+        ("repo-id-control", "a control character in the repoId", "avp://vault.example/r\u0001"),
+    ):
+        out.append(_case(f"address/{n}", "address-parse", "project", m, "invalid_address", uri=uri))
     return out
+
+
+def _buggy_payloads(base: dict[str, Any]) -> list[dict[str, Any]]:
+    """Envelopes sealed by an implementation that builds the AAD wrongly: a conformant decryptor
+    (which rebuilds the AAD from the header) MUST fail; a decryptor with the same bug would not."""
+    key, iv, repo = _b64d(base["keyB64"]), _b64d(base["ivB64"]), base["repoId"].encode()
+    v, e = base["payloadVersion"], base["keyEpoch"]
+    plaintext = base["plaintextUtf8"].encode()
+    inputs = {k: base[k] for k in ("keyB64", "ivB64", "repoId", "payloadVersion", "keyEpoch")}
+
+    def be(n: int, size: int = 8) -> bytes:
+        return n.to_bytes(size, "big")
+
+    wrong_aads = [
+        ("aad-without-separator", "AAD without the 0x1F separator", repo + be(v) + be(e)),
+        (
+            "aad-little-endian",
+            "counters little-endian",
+            repo + b"\x1f" + v.to_bytes(8, "little") + e.to_bytes(8, "little"),
+        ),
+        ("aad-int32-counters", "counters as 4-byte integers", repo + b"\x1f" + be(v, 4) + be(e, 4)),
+        ("aad-epoch-first", "keyEpoch before payloadVersion", repo + b"\x1f" + be(e) + be(v)),
+        ("aad-decimal-text", "the counters as decimal text", f"{base['repoId']}\x1f{v}\x1f{e}".encode()),
+        ("aad-empty", "no AAD at all", b""),
+        ("aad-repo-id-only", "the repoId alone", repo),
+    ]
+    out = []
+    for short, mutation, wrong in wrong_aads:
+        sealed = core.aes_gcm_seal(key, iv, wrong, plaintext)
+        out.append(
+            _case(
+                f"payload-bug/{short}",
+                "payload-decrypt",
+                "spec",
+                f"sealed with the wrong AAD: {mutation}",
+                "invalid_tag",
+                **(inputs | {"ciphertextB64": core.b64(sealed)}),
+            )
+        )
+    good = core.aes_gcm_seal(key, iv, core.aad(base["repoId"], v, e), plaintext)
+    out.append(
+        _case(
+            "payload-bug/iv-prepended",
+            "payload-decrypt",
+            "spec",
+            "the IV prepended to the ciphertext",
+            "invalid_tag",
+            **(inputs | {"ciphertextB64": core.b64(iv + good)}),
+        )
+    )
+    return out
+
+
+def _buggy_wraps(base: dict[str, Any]) -> list[dict[str, Any]]:
+    """Wraps made with a wrong KEK derivation or a wrong GCM AAD (same ephemeral key and IV): a
+    conformant unwrap MUST fail; an unwrap with the same bug would return the data key."""
+    w = base["wrappedKey"]
+    recipient_public, data_key = _b64d(base["recipientPublicKeyB64"]), _b64d(base["dataKeyB64"])
+    ephemeral_public, iv = _b64d(w["ephemeralPublicKey"]), _b64d(w["iv"])
+    shared = core.x25519(_b64d(base["ephemeralPrivateKeyB64"]), recipient_public)
+    info, good_kek = core.WRAP_INFO, core.hkdf(shared, ephemeral_public, core.WRAP_INFO, 32)
+    variants = [
+        (
+            "kek-info-v2",
+            "HKDF info 'avp/rdk-wrap/v2'",
+            core.hkdf(shared, ephemeral_public, b"avp/rdk-wrap/v2", 32),
+            info,
+        ),
+        ("kek-empty-salt", "HKDF with an empty salt", core.hkdf(shared, b"", info, 32), info),
+        (
+            "kek-salt-recipient-key",
+            "HKDF salted with the recipient's key",
+            core.hkdf(shared, recipient_public, info, 32),
+            info,
+        ),
+        ("kek-raw-shared-secret", "the raw X25519 output as the KEK", shared, info),
+        (
+            "kek-sha256-shared-secret",
+            "SHA-256 of the X25519 output as the KEK",
+            hashlib.sha256(shared).digest(),
+            info,
+        ),
+        ("gcm-aad-empty", "the right KEK, no GCM AAD", good_kek, b""),
+        ("gcm-aad-scheme-id", "the right KEK, the scheme id as GCM AAD", good_kek, core.SCHEME_ID.encode()),
+    ]
+    inputs = {
+        "recipientPrivateKeyB64": base["recipientPrivateKeyB64"],
+        "ephemeralPublicKeyB64": w["ephemeralPublicKey"],
+        "ivB64": w["iv"],
+    }
+    return [
+        _case(
+            f"key-wrap-bug/{short}",
+            "key-unwrap",
+            "spec",
+            f"wrapped with {mutation}",
+            "invalid_tag",
+            **(inputs | {"ciphertextB64": core.b64(core.aes_gcm_seal(kek, iv, aad, data_key))}),
+        )
+        for short, mutation, kek, aad in variants
+    ]
 
 
 def negative_cases(payload_base: dict[str, Any], wrap_base: dict[str, Any]) -> list[dict[str, Any]]:
     return (
         _published()
         + _payload(payload_base)
+        + _buggy_payloads(payload_base)
         + _unwrap(wrap_base)
+        + _buggy_wraps(wrap_base)
         + _wrap(wrap_base)
         + _ed25519(actor("alice").ed25519_seed)
         + _encodings()
