@@ -2,7 +2,8 @@
 and, where it has the primitive, PyNaCl (libsodium), measured in one run on this machine.
 
 Prints one row per operation: the median time of each implementation and the speed-up of ``avp``
-(peer median / avp median; > 1 means avp is faster). ``--json`` prints the same as JSON.
+(the median over rounds of peer time / avp time, both measured back to back in each round; > 1
+means avp is faster). ``--json`` prints the same as JSON.
 """
 
 from __future__ import annotations
@@ -29,16 +30,35 @@ RAW = serialization.Encoding.Raw
 RAW_PUB = serialization.PublicFormat.Raw
 
 
-def median_seconds(fn: Callable[[], Any], *, rounds: int, inner: int) -> float:
-    """Median over ``rounds`` of the mean time of ``inner`` back-to-back calls."""
-    fn()  # warm up (first-touch pages, lazy imports)
-    samples = []
+def time_once(fn: Callable[[], Any], inner: int) -> float:
+    """Mean seconds of ``inner`` back-to-back calls."""
+    start = time.perf_counter()
+    for _ in range(inner):
+        fn()
+    return (time.perf_counter() - start) / inner
+
+
+def compare(
+    avp_fn: Callable[[], Any], peers: dict[str, Callable[[], Any]], *, rounds: int, inner: int
+) -> tuple[float, dict[str, tuple[float, float]]]:
+    """Interleave avp and each peer in every round (the machine is shared: load changes between
+    rounds, not within one), and take medians: avp's time, and per peer its time and the median
+    of the per-round ratios peer/avp."""
+    for fn in (avp_fn, *peers.values()):
+        fn()  # warm up (first-touch pages, lazy imports)
+    avp_times: list[float] = []
+    peer_times: dict[str, list[float]] = {name: [] for name in peers}
+    ratios: dict[str, list[float]] = {name: [] for name in peers}
     for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        samples.append((time.perf_counter() - start) / inner)
-    return statistics.median(samples)
+        t_avp = time_once(avp_fn, inner)
+        avp_times.append(t_avp)
+        for name, fn in peers.items():
+            t = time_once(fn, inner)
+            peer_times[name].append(t)
+            ratios[name].append(t / t_avp)
+    return statistics.median(avp_times), {
+        name: (statistics.median(peer_times[name]), statistics.median(ratios[name])) for name in peers
+    }
 
 
 # --- the pyca compositions (what a Python AVP implementation would write) ---------------------------
@@ -72,11 +92,10 @@ def run(quick: bool) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
     def row(name: str, avp_fn: Callable[[], Any], peers: dict[str, Callable[[], Any]], inner: int) -> None:
-        t_avp = median_seconds(avp_fn, rounds=rounds, inner=inner)
+        t_avp, peer_results = compare(avp_fn, peers, rounds=rounds, inner=inner)
         entry: dict[str, Any] = {"operation": name, "avp_us": t_avp * 1e6, "peers": {}}
-        for peer, fn in peers.items():
-            t = median_seconds(fn, rounds=rounds, inner=inner)
-            entry["peers"][peer] = {"us": t * 1e6, "ratio": t / t_avp}
+        for peer, (t, ratio) in peer_results.items():
+            entry["peers"][peer] = {"us": t * 1e6, "ratio": ratio}
         rows.append(entry)
 
     data_key = crypto.generate_data_key()
