@@ -226,3 +226,27 @@ def test_oversized_answers_are_refused(proxy: HostileProxy) -> None:
             transport.authenticate(proxy.url)
     finally:
         transport.close()
+
+
+def test_add_member_racing_a_rotation_wraps_the_new_key(
+    make_client: ClientFactory, server_url: str, proxy: HostileProxy
+) -> None:
+    alice, bob, carol, dave = (make_client(n) for n in ("alice", "bob", "carol", "dave"))
+    repo = alice.create_repo(proxy.url, [alt(1)])
+    repo.add_member(bob.invite_token())
+    repo.add_member(dave.invite_token())
+    bob_direct = bob.repository(server_url, repo.repo_id)  # Bob talks to the server, not the proxy
+    fired: list[bool] = []
+
+    def rotate_first(request: Request) -> None:
+        if request.route == "add-member" and not fired:
+            fired.append(True)
+            bob_direct.remove_member(dave.identity.member_id)  # lands between Alice's pull and add
+
+    proxy.before.append(rotate_first)
+    proxy.seen.clear()
+    members = repo.add_member(carol.invite_token())
+    assert carol.identity.member_id in members and dave.identity.member_id not in members
+    assert proxy.routes().count("add-member") == 2  # the stale wrap was refused (400), then redone
+    carol_repo = carol.join(repo.locator_token())
+    assert carol_repo.snapshot is not None and carol_repo.snapshot.key_epoch == 1

@@ -435,25 +435,34 @@ class Repository:
         joiner, joiner_x = invite.ed25519_public_key, invite.x25519_public_key
         defences.public_key(joiner, "invitee Ed25519 key")
         recipient = defences.recipient_key(joiner_x, "invitee X25519 key")  # before any request
-        snapshot = self.pull()
-        current = self._ensure_current()
-        pinned = self._client.store.pins(self._owner, self.address).get(joiner)
-        if pinned is not None and joiner_x not in (pinned, self._accepted.get(joiner)):
-            raise KeyChanged(f"member {joiner} is already known with a different X25519 key")
-        if joiner in snapshot.members:
-            return snapshot.members
-        self._check_binding(joiner, joiner_x, key_binding_sig)
-        entry = MemberEntry(
-            joiner,
-            joiner_x,
-            crypto.wrap_key(current.data_key, recipient).to_dict(),
-            current.manifest.key_epoch,
-            key_binding_sig,
-        )
-        self._progress(f"adding member {joiner}")
-        manifest = VaultManifest.from_dict(
-            self._post("add-member", {"repoId": self.repo_id, "member": entry.to_dict()})
-        )
+        attempt = 1
+        while True:
+            snapshot = self.pull()
+            current = self._ensure_current()
+            pinned = self._client.store.pins(self._owner, self.address).get(joiner)
+            if pinned is not None and joiner_x not in (pinned, self._accepted.get(joiner)):
+                raise KeyChanged(f"member {joiner} is already known with a different X25519 key")
+            if joiner in snapshot.members:
+                return snapshot.members
+            self._check_binding(joiner, joiner_x, key_binding_sig)
+            entry = MemberEntry(
+                joiner,
+                joiner_x,
+                crypto.wrap_key(current.data_key, recipient).to_dict(),
+                current.manifest.key_epoch,
+                key_binding_sig,
+            )
+            self._progress(f"adding member {joiner}")
+            try:
+                answer = self._post("add-member", {"repoId": self.repo_id, "member": entry.to_dict()})
+                break
+            except BadRequest:
+                # A rotation between our pull and our request makes the wrap stale (400): only then,
+                # and a bounded number of times, wrap the new key and try again.
+                if attempt >= self._client.max_attempts or self.pull().key_epoch == entry.key_epoch:
+                    raise
+                attempt += 1
+        manifest = VaultManifest.from_dict(answer)
         fresh = self._check_manifest(manifest)
         served = manifest.member(joiner)
         if served is None or served.x25519_public_key != joiner_x:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -93,7 +94,11 @@ class Store:
         self.home = resolve_home(home)
         try:
             self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self._db = sqlite3.connect(self.home / "state.sqlite3", timeout=30, isolation_level=None)
+            # One connection, usable from any thread of the process, one statement at a time (the lock).
+            self._db = sqlite3.connect(
+                self.home / "state.sqlite3", timeout=30, isolation_level=None, check_same_thread=False
+            )
+            self._lock = threading.Lock()
         except (OSError, sqlite3.Error) as exc:
             raise LocalStateError(f"cannot open the local state in {self.home}", detail=str(exc)) from None
         try:
@@ -122,7 +127,7 @@ class Store:
 
     def _exec(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
         try:
-            with self._db:
+            with self._lock, self._db:
                 return self._db.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             raise LocalStateError("local state write failed", detail=str(exc)) from None
