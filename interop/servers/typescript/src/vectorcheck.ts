@@ -12,6 +12,7 @@ import { aad, decryptPayload, deriveKek, encryptPayload, sealDataKey, unwrapData
 import { decodeInvite, decodeLocator, encodeInvite, encodeLocator, formatAddress, parseAddress } from "./federation";
 import { isObject, parseJson } from "./json";
 import { privateKeyFromRaw, rawPublic } from "./keys";
+import { Opened, openSealedIdentity, SlotKind } from "./sealedidentity";
 
 export interface FileReport {
   checked: number;
@@ -273,6 +274,15 @@ const CHECKERS: Record<string, (doc: Case) => Check[]> = {
   "key-wrap.json": (doc) => each(doc, checkKeyWrap),
   "negative.json": (doc) => each(doc, checkNegative),
   "federation.json": federationChecks,
+  "identity.json": (doc) =>
+    each(doc, (c) => {
+      const open = (): Opened => openSealedIdentity(c["sealed"], c["unlockWith"] as SlotKind, String(c["secret"]));
+      if (c["verdict"] !== "accept") return expectError(c["expectedError"], open);
+      const got = open();
+      if (c["derivedKeyHex"] !== undefined) expectEq("derived key", got.slotKey, hex(c["derivedKeyHex"]));
+      expectEq("ed25519 public key", rawPublic(privateKeyFromRaw("Ed25519", got.ed25519Seed)).toString("base64"), c["ed25519PublicKey"]);
+      expectEq("x25519 public key", rawPublic(privateKeyFromRaw("X25519", got.x25519Private)).toString("base64"), c["x25519PublicKey"]);
+    }),
   "transcript.json": transcriptChecks,
 };
 
