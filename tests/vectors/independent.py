@@ -612,6 +612,9 @@ def check_step(c: dict[str, Any], doc: dict[str, Any]) -> None:
             expect(head == {"alg": "EdDSA", "typ": "JWT", "kid": doc["server"]["kid"]}, "JWT header")
             expect(body["sub"] == "key:" + check["subject"] and body["kind"] == "keypair", "JWT claims")
             expect(body["aud"] == body["iss"] == doc["base"] and body["exp"] > body["iat"], "JWT audience")
+        elif kind == "jwks":
+            expect(target["kty"] == "OKP" and target["crv"] == "Ed25519" and target["alg"] == "EdDSA", "JWK")
+            expect(strict_b64url(target["x"]) == server and target["kid"] == doc["server"]["kid"], "JWK key")
         elif kind == "key-binding":
             message = (target["ed25519PublicKey"] + "|" + target["x25519PublicKey"]).encode()
             expect(strict_verify(server, message, strict_b64(target["keyBindingSig"], 64)), kind)

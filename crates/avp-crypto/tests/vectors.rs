@@ -606,6 +606,14 @@ fn check_step(c: &Value, doc: &Value) -> Outcome {
                     "JWT audience",
                 )?;
             }
+            "jwks" => {
+                let jwk_ok = target["kty"] == "OKP"
+                    && target["crv"] == "Ed25519"
+                    && target["alg"] == "EdDSA";
+                expect(jwk_ok, "JWK")?;
+                let x = b64url_decode_strict(s(target, "x")?).map_err(refused)?;
+                expect(x == server && s(target, "kid")? == kid, "JWK key")?;
+            }
             "key-binding" => {
                 let sig = arr(&b64(target, "keyBindingSig")?, "keyBindingSig")?;
                 let issuer = arr(&server, "server key")?;

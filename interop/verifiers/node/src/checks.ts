@@ -239,6 +239,11 @@ function checkStep(c: Case, doc: Case): void {
         expect(body.aud === doc.base && body.iss === doc.base && body.exp > body.iat, "JWT audience");
         break;
       }
+      case "jwks": {
+        expect(target.kty === "OKP" && target.crv === "Ed25519" && target.alg === "EdDSA", "JWK");
+        expect(strictB64url(target.x).equals(server) && target.kid === doc.server.kid, "JWK key");
+        break;
+      }
       case "key-binding": {
         const message = Buffer.from(`${target.ed25519PublicKey}|${target.x25519PublicKey}`);
         expect(strictVerify(server, message, strictB64(target.keyBindingSig, 64)), check.check);

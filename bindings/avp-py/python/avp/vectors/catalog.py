@@ -243,8 +243,9 @@ FILES: list[VectorFile] = [
         "transcript",
         "transcript",
         "3, 4, 6, 9",
-        "A repository's life as exact request and response bodies (docs/wire-contract.md): challenge, "
-        "token, create, push, add member, member pulls and decrypts, remove member with rotation, the "
+        "A repository's life as exact request and response bodies (docs/wire-contract.md): discovery, "
+        "JWKS, challenge, token, key binding, create, push, add member, member pulls and decrypts, remove "
+        "member with rotation, the "
         "removed member's old key fails on the new envelope. 'actors' holds the fixed identities (the "
         "interop runner reuses them); 'secrets' holds the data keys and plaintexts a checker needs.",
         "every body is well-formed; every wrap and envelope decrypts as stated; counters follow the rules",

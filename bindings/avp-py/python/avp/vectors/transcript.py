@@ -171,9 +171,48 @@ def _decrypt_check(at: str, epoch: int, version: int) -> dict[str, Any]:
     return {"check": "decrypt", "at": at, "dataKey": f"epoch-{epoch}", "plaintext": f"v{version}"}
 
 
+def _discovery(life: Life) -> None:
+    """The two unauthenticated documents a client reads first (docs/wire-contract.md §7)."""
+    kid = _jwk_thumbprint(life.server.ed25519_public)
+    discovery = {
+        "profiles": ["http-json"],
+        "avpVersion": "0.4",
+        "issuerJwksUrl": f"{BASE}/.well-known/jwks.json",
+        "keyBindingUrl": f"{BASE}/v1/key-binding",
+        "limits": {
+            "maxBodyBytes": 2097152,
+            "maxReposPerMember": 1000,
+            "maxMembersPerRepo": 256,
+            "nonceTtlSeconds": 120,
+            "tokenTtlSeconds": TOKEN_TTL_S,
+        },
+        "implementation": {"name": "avp-vectors", "language": "json", "version": "0.4.0"},
+    }
+    life.exchange("alice-discovery", "alice", "GET", "/.well-known/avp", None, 200, discovery, [])
+    jwk = {
+        "kty": "OKP",
+        "crv": "Ed25519",
+        "x": b64url_bytes(life.server.ed25519_public),
+        "kid": kid,
+        "alg": "EdDSA",
+        "use": "sig",
+    }
+    life.exchange(
+        "alice-jwks",
+        "alice",
+        "GET",
+        "/.well-known/jwks.json",
+        None,
+        200,
+        {"keys": [jwk]},
+        [{"check": "jwks", "at": "/response/body/keys/0"}],
+    )
+
+
 def transcript_document() -> dict[str, Any]:
     life = Life()
     repo = f"/v1/repos/{REPO_ID}"
+    _discovery(life)
     life.login("alice")
 
     alice = life.member("alice", 0)
@@ -228,6 +267,23 @@ def transcript_document() -> dict[str, Any]:
     for who, index in (("bob", 1), ("carol", 2)):
         life.login(who)
         entry = life.member(who, 0)
+        binding = {
+            "ed25519PublicKey": entry["ed25519PublicKey"],
+            "x25519PublicKey": entry["x25519PublicKey"],
+            "keyBindingSig": entry["keyBindingSig"],
+            "kid": _jwk_thumbprint(life.server.ed25519_public),
+            "issuerJwksUrl": f"{BASE}/.well-known/jwks.json",
+        }
+        life.exchange(
+            f"{who}-key-binding",
+            who,
+            "POST",
+            "/v1/key-binding",
+            {"x25519PublicKey": entry["x25519PublicKey"]},
+            200,
+            binding,
+            [{"check": "key-binding", "at": "/response/body"}],
+        )
         life.manifest = life.manifest | {"members": [*life.manifest["members"], entry]}
         life.exchange(
             f"alice-add-{who}",
