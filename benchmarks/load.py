@@ -6,6 +6,7 @@ A bounded asyncio load generator on raw keep-alive HTTP/1.1 sockets (no extra de
 
     .venv/bin/python benchmarks/load.py                          # starts `avp serve` on SQLite
     .venv/bin/python benchmarks/load.py http://127.0.0.1:8787 http://127.0.0.1:8788
+    .venv/bin/python benchmarks/load.py --with-python http://127.0.0.1:8788   # ours + another
     .venv/bin/python benchmarks/load.py --workers 2 --json out.json
 
 Servers are only ever contacted on the given URLs (127.0.0.1 by default); every loop ends by itself.
@@ -330,6 +331,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("urls", nargs="*", help="base URLs of running servers (default: start avp serve)")
+    parser.add_argument("--with-python", action="store_true", help="also start avp serve when URLs are given")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per scenario")
     parser.add_argument("--warmup", type=float, default=1.0)
@@ -347,9 +349,9 @@ def main() -> int:
     urls = list(args.urls)
     proc = None
     with tempfile.TemporaryDirectory(prefix="avp-bench-") as tmp:
-        if not urls:
+        if not urls or args.with_python:
             proc, url = start_python_server(Path(tmp), args.workers, args.db)
-            urls = [url]
+            urls.insert(0, url)
         try:
             rows = asyncio.run(run_all(urls, args))
         finally:
