@@ -16,6 +16,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, Optional
 
@@ -242,6 +243,8 @@ def decode_token(token: str, schema: str) -> dict[str, Any]:
         raise Rejected("invalid_encoding")
     if version != 1:
         raise Rejected("unsupported_scheme")
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
     if schema == "InviteRequest":
         required, optional = INVITE_FIELDS[1:], ()
     else:
@@ -386,7 +389,8 @@ def check_binding_message(c: dict[str, Any], _doc: dict[str, Any]) -> None:
 
 def check_hkdf(c: dict[str, Any], _doc: dict[str, Any]) -> None:
     expect(c["hash"] == "SHA-256", "hash")
-    prk, okm = hkdf(*(bytes.fromhex(c[k]) for k in ("ikmHex", "saltHex", "infoHex")), c["length"])
+    ikm, salt, info = (bytes.fromhex(c[k]) for k in ("ikmHex", "saltHex", "infoHex"))
+    prk, okm = hkdf(ikm, salt, info, c["length"])
     expect(prk.hex() == c["prkHex"], "PRK")
     expect(okm.hex() == c["okmHex"], "OKM")
 
@@ -472,7 +476,7 @@ def check_sizes(c: dict[str, Any], _doc: dict[str, Any]) -> None:
     for offset in c["tamperBitFlipOffsets"]:
         flipped = bytearray(ciphertext)
         flipped[offset] ^= 1
-        _must_fail(lambda f=bytes(flipped): open_payload(key, repo, version, epoch, iv, f))
+        _must_fail(partial(open_payload, key, repo, version, epoch, iv, bytes(flipped)))
 
 
 def check_key_wrap(c: dict[str, Any], _doc: dict[str, Any]) -> None:
@@ -628,7 +632,7 @@ def check_step(c: dict[str, Any], doc: dict[str, Any]) -> None:
             if kind == "decrypt":
                 expect(open_payload(*args).decode() == secrets["plaintexts"][check["plaintext"]], kind)
             else:
-                _must_fail(lambda a=args: open_payload(*a), check["expectedError"])
+                _must_fail(partial(open_payload, *args), check["expectedError"])
         else:
             raise Mismatch(f"unknown check {kind!r}")
 
