@@ -164,6 +164,16 @@ def _pg_bin() -> Optional[Path]:
     return Path(on_path).parent if on_path else None
 
 
+def _user_exists(name: str) -> bool:
+    import pwd
+
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
 @pytest.fixture(scope="session")
 def pg_dsn() -> Iterator[str]:
     """A PostgreSQL database: AVP_TEST_POSTGRES_DSN, or a throw-away cluster from initdb."""
@@ -179,9 +189,10 @@ def pg_dsn() -> Iterator[str]:
     root = Path(tempfile.mkdtemp(prefix="avp-pg-"))
     data = root / "data"
     as_user: list[str] = []
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: use the unprivileged postgres user
-        as_user = ["runuser", "-u", "postgres", "--"]
-        shutil.chown(root, "postgres")
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: use an unprivileged user
+        user = "postgres" if _user_exists("postgres") else "nobody"
+        as_user = ["runuser", "-u", user, "--"]
+        shutil.chown(root, user)
         os.chmod(root, 0o700)
     port = free_port()
     subprocess.run(
