@@ -59,6 +59,7 @@ test: setup lint test-rust vectors-check test-python test-node ## set up and run
 
 bench: setup ## crypto and load benchmarks (ratios against peers measured in the same run)
 	$(BIN)/python benchmarks/crypto.py
+	$(BIN)/python benchmarks/load.py
 
 # maturin finds zig through `python -m ziglang` of the first python on PATH: put the venv's first.
 wheel: $(VENV)/.deps ## release wheel: abi3, manylinux-compatible through zig (no Docker)
