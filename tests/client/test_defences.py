@@ -449,3 +449,17 @@ def test_a_second_envelope_for_a_known_version_is_refused(
     proxy.rewrite("pull", fork)
     with pytest.raises(ProtocolError):
         repo.pull()
+
+
+def test_members_appearing_in_the_roster_are_reported(
+    make_client: ClientFactory, proxy: HostileProxy
+) -> None:
+    messages: list[str] = []
+    alice, bob = make_client("alice", progress=messages.append), make_client("bob")
+    repo = alice.create_repo(proxy.url, [alt(1)])
+    repo.add_member(bob.invite_token())
+    carol = make_client("carol")
+    bob.repository(repo.address).add_member(carol.invite_token())  # Alice learns it from the server only
+    messages.clear()
+    repo.pull()
+    assert messages == [f"new member in {repo.address}: {carol.identity.member_id}"]

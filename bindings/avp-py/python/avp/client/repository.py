@@ -334,6 +334,9 @@ class Repository:
                 )
         defences.check_envelope(manifest, envelope)
         payload = open_envelope(envelope, data_key)
+        if state is not None and state.manifest is not None:
+            for member in fresh:  # the roster is not signed in AVP 0.4: make additions visible
+                self._progress(f"new member in {self.address}: {member}")
         self._commit(manifest, envelope, data_key, policy_on, fresh)
         self._confirm_refresh_policy = False
         self.snapshot = self._snapshot(manifest, payload.alts, policy_on, unchanged=response.unchanged)
