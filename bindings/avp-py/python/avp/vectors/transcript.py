@@ -400,9 +400,11 @@ def transcript_document() -> dict[str, Any]:
         "base": BASE,
         "repoId": REPO_ID,
         "server": {
+            "ed25519SeedB64": core.b64(server.ed25519_seed),
             "ed25519PublicKey": server.member_id,
             "kid": _jwk_thumbprint(server.ed25519_public),
-            "note": "signs the tokens and the key bindings (docs/wire-contract.md §4, §7)",
+            "note": "signs the tokens and the key bindings (docs/wire-contract.md §4, §7); a server started "
+            "with this seed (avp serve --signing-key-file) reproduces the JWKS and key-binding answers",
         },
         "actors": {name: actor(name).to_json() for name in ("alice", "bob", "carol")},
         "secrets": {
