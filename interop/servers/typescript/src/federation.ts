@@ -88,8 +88,22 @@ export function formatAddress(host: string, repoId: string): string {
   return `avp://${host}/${repoId}`;
 }
 
+// host: letters, digits, '-', '.', '_' or a bracketed IPv6 literal; optional port 1-65535.
+const HOST = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?$/;
+// repoId: non-empty, no whitespace, control characters, '?' or '#'.
+const REPO_ID = /^[^\s\u0000-\u001f\u007f-\u009f?#]+$/;
+
 export function parseAddress(uri: string): { host: string; repoId: string } {
-  const m = /^avp:\/\/([^/\s]+)\/(.+)$/s.exec(uri);
-  if (m === null) throw new ClientError("invalid_address", "not an avp://<host>/<repoId> address");
-  return { host: m[1] as string, repoId: m[2] as string };
+  const bad = (why: string): ClientError => new ClientError("invalid_address", `not an avp://<host>/<repoId> address: ${why}`);
+  if (!uri.startsWith("avp://")) throw bad("the scheme must be avp://");
+  const rest = uri.slice("avp://".length);
+  const slash = rest.indexOf("/");
+  if (slash < 0) throw bad("no repoId");
+  const host = rest.slice(0, slash);
+  const repoId = rest.slice(slash + 1);
+  const m = HOST.exec(host);
+  if (m === null) throw bad("malformed host");
+  if (m[1] !== undefined && (Number(m[1]) < 1 || Number(m[1]) > 65535)) throw bad("port out of range");
+  if (!REPO_ID.test(repoId)) throw bad("empty repoId, or whitespace, a control character, '?' or '#' in it");
+  return { host, repoId };
 }

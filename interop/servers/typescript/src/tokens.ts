@@ -13,6 +13,11 @@ const VERIFIED_CACHE_MAX = 10_000;
 
 const enc = (o: object): string => encodeUrl(Buffer.from(JSON.stringify(o), "utf8"));
 
+/** RFC 7638 thumbprint of an Ed25519 JWK: SHA-256 over the required members, sorted, no spaces. */
+export function jwkThumbprint(x: string): string {
+  return encodeUrl(createHash("sha256").update(`{"crv":"Ed25519","kty":"OKP","x":"${x}"}`).digest());
+}
+
 export class Issuer {
   readonly publicRaw: Buffer;
   readonly kid: string;
@@ -25,9 +30,7 @@ export class Issuer {
   ) {
     this.key = privateKeyFromRaw("Ed25519", seed);
     this.publicRaw = rawPublic(this.key);
-    const x = encodeUrl(this.publicRaw);
-    // RFC 7638 thumbprint: SHA-256 over the required members in lexicographic order, no spaces.
-    this.kid = encodeUrl(createHash("sha256").update(`{"crv":"Ed25519","kty":"OKP","x":"${x}"}`).digest());
+    this.kid = jwkThumbprint(encodeUrl(this.publicRaw));
     this.issuerId = `urn:avp:ts-server:${this.kid}`;
   }
 

@@ -12,6 +12,7 @@ import { aad, decryptPayload, deriveKek, encryptPayload, sealDataKey, unwrapData
 import { decodeInvite, decodeLocator, encodeInvite, encodeLocator, formatAddress, parseAddress } from "./federation";
 import { isObject, parseJson } from "./json";
 import { privateKeyFromRaw, rawPublic } from "./keys";
+import { jwkThumbprint } from "./tokens";
 import { Opened, openSealedIdentity, SlotKind } from "./sealedidentity";
 
 export interface FileReport {
@@ -224,6 +225,14 @@ function transcriptChecks(doc: Case): Check[] {
         return;
       case "decrypt-fails":
         return expectError(chk["expectedError"], () => open(target, chk["dataKey"]));
+      case "jwks": {
+        const x = decodeUrl(String(target["x"]));
+        if (x === null) throw new Error("jwk x is not canonical base64url");
+        expectEq("key", x, server);
+        expectEq("kid", String(target["kid"]), jwkThumbprint(String(target["x"])));
+        expectEq("kty/crv/alg", `${target["kty"]}/${target["crv"]}/${target["alg"]}`, "OKP/Ed25519/EdDSA");
+        return;
+      }
       case "key-binding":
         if (!bindingVerdict(server, target["ed25519PublicKey"], target["x25519PublicKey"], target["keyBindingSig"])) throw new Error("keyBindingSig does not verify");
         return;
