@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from avp.cli import main
+from avp.errors import BY_CODE
 from avp.vectors import catalog
 from avp.vectors.lint import lint
 
@@ -80,3 +81,20 @@ def test_lint_requires_the_index_to_list_exactly_the_files_present(copy: Path) -
     assert "extra.json is in the folder but not in index.json" in problems
     assert "index.json lists key-wrap.json, which is not in the folder" in problems
     assert "schemas/orphan.schema.json belongs to no index entry" in problems
+
+
+def _codes(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["expectedError"]} if isinstance(node.get("expectedError"), str) else set()
+        return found.union(*(_codes(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_codes(v) for v in node))
+    return set()
+
+
+def test_every_expected_error_is_a_code_of_the_vocabulary() -> None:
+    used: set[str] = set()
+    for path in VECTORS.glob("*.json"):
+        used |= _codes(json.loads(path.read_text(encoding="utf-8")))
+    assert used, "no expectedError found"
+    assert used <= set(BY_CODE), sorted(used - set(BY_CODE))
