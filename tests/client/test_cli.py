@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
 import subprocess
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import pytest
+from avp import crypto
 
 from .conftest import avp_command, free_port
+from .hostile import HostileProxy
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "sdk.md"
 
@@ -164,3 +167,27 @@ def test_repository_commands_end_to_end(tmp_path: Path, server_url: str) -> None
 )
 def test_every_command_has_help(tmp_path: Path, command: list[str]) -> None:
     assert "usage: avp" in ok(run(tmp_path, *command, "--help"))
+
+
+def test_key_change_is_refused_until_accepted(tmp_path: Path, proxy: HostileProxy) -> None:
+    alice, bob = tmp_path / "alice", tmp_path / "bob"
+    ok(run(alice, "id", "new"))
+    ok(run(bob, "id", "new"))
+    address = ok(run(alice, "repo", "create", "--server", proxy.url))
+    assert ok(run(alice, "repo", "list", passphrase=None)) == address
+    ok(run(alice, "member", "add", address, ok(run(bob, "id", "export"))))
+    ok(run(alice, "repo", "pull", address))  # pins Bob's key
+    bob_id = ok(run(bob, "id", "show", "--member-id", passphrase=None))
+    new_x = base64.b64encode(crypto.x25519_generate()[1]).decode()
+
+    def swap(body: Any) -> Any:
+        for entry in body["manifest"]["members"]:
+            if entry["ed25519PublicKey"] == bob_id:
+                entry["x25519PublicKey"] = new_x
+        return body
+
+    proxy.rewrite("pull", swap)
+    refused = run(alice, "repo", "pull", address)
+    assert refused.returncode == 3 and "error[key_changed]" in refused.stderr
+    ok(run(alice, "member", "accept-key", address, bob_id, new_x))
+    assert "2 member(s)" in ok(run(alice, "repo", "pull", address))

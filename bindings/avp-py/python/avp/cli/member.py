@@ -1,4 +1,4 @@
-"""``avp member invite|add|remove|list``: who can read a repository.
+"""``avp member invite|add|remove|list|accept-key``: who can read a repository.
 
 Joining takes two tokens: the joiner runs ``avp id export`` and sends the invite-request token; a
 member runs ``avp member invite ADDRESS TOKEN``, which adds the joiner and prints the repo-locator
@@ -40,6 +40,16 @@ def register(subparsers: Any) -> None:
     remove.add_argument("member", help="member id (base64 Ed25519 key)")
     remove.set_defaults(func=guarded(cmd_remove))
 
+    accept = sub.add_parser(
+        "accept-key",
+        help="accept a member's new X25519 key after checking it with them (clears key_changed)",
+    )
+    add_client_options(accept)
+    accept.add_argument("address", help="avp://host/repoId")
+    accept.add_argument("member", help="member id (base64 Ed25519 key)")
+    accept.add_argument("x25519", help="the new X25519 key, as the member told you out of band")
+    accept.set_defaults(func=guarded(cmd_accept_key))
+
     list_ = sub.add_parser("list", help="list the member ids (yours is marked)")
     add_client_options(list_)
     list_.add_argument("address", help="avp://host/repoId")
@@ -72,6 +82,13 @@ def cmd_remove(args: argparse.Namespace) -> int:
         "members": list(result.members),
     }
     emit(args, data, f"removed; version {result.payload_version}, epoch {result.key_epoch}")
+    return EXIT_OK
+
+
+def cmd_accept_key(args: argparse.Namespace) -> int:
+    with open_client(args) as client:
+        client.repository(args.address).accept_key_change(args.member, args.x25519)
+    print(f"pinned the new key of {args.member}", file=sys.stderr)
     return EXIT_OK
 
 

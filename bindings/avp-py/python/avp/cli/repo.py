@@ -1,4 +1,4 @@
-"""``avp repo create|pull|push|add-alt|list-alts|locator|join``: repositories and their alts.
+"""``avp repo create|pull|push|add-alt|list-alts|list|locator|join``: repositories and their alts.
 
 Repositories are named by their ``avp://host/repoId`` address. Alt credentials (access and refresh
 tokens) come from a file, ``AVP_ACCESS_TOKEN`` / ``AVP_REFRESH_TOKEN``, or a prompt — never argv.
@@ -15,7 +15,8 @@ from typing import Any, Sequence
 
 from avp.cli import EXIT_OK
 from avp.cli.identity import UsageError, add_client_options, emit, guarded, open_client, secret_input
-from avp.client import Snapshot
+from avp.client import Snapshot, Store
+from avp.client.profile import read_public_identity
 from avp.models import ALT_TYPES, AltAccount, alts_from_json
 
 ACCESS_TOKEN_ENV = "AVP_ACCESS_TOKEN"  # noqa: S105 - variable names, not secrets
@@ -81,6 +82,10 @@ def register(subparsers: Any) -> None:
     list_alts.add_argument("address", help="avp://host/repoId")
     list_alts.add_argument("--reveal", action="store_true", help="include access/refresh tokens in --json")
     list_alts.set_defaults(func=guarded(cmd_list_alts))
+
+    list_ = sub.add_parser("list", help="the repositories this identity has local state for")
+    add_client_options(list_)
+    list_.set_defaults(func=guarded(cmd_list))
 
     locator = sub.add_parser("locator", help="print the repo-locator token to give a joiner")
     add_client_options(locator)
@@ -213,6 +218,14 @@ def cmd_list_alts(args: argparse.Namespace) -> int:
         flag = f"  banned on {', '.join(banned)}" if banned else ""
         lines.append(f"{alt.username:<16} {alt.uuid:<36} {alt.type:<9}{flag}")
     emit(args, [_public(a, args.reveal) for a in snapshot.alts], "\n".join(lines) or "(no alts)")
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    public = read_public_identity(args.home)  # no passphrase needed: addresses are not secret
+    with Store(args.home) as store:
+        addresses = store.addresses(public.member_id)
+    emit(args, {"repositories": addresses}, "\n".join(addresses) or "(no repositories)")
     return EXIT_OK
 
 
