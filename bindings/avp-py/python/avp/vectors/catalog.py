@@ -188,8 +188,8 @@ FILES: list[VectorFile] = [
         "HKDF-SHA256(shared, salt = ephemeral public key, info = 'avp/rdk-wrap/v1', 32); ciphertext = "
         "AES-256-GCM(KEK, iv, aad = 'avp/rdk-wrap/v1', dataKey). recipientPrivateKeyB64, "
         "ephemeralPrivateKeyB64, sharedSecretHex and kekHex are checker aids, not wire fields. The "
-        "published case uses RFC 7748 §6.1 Alice (recipient) and Bob (ephemeral). group/* wrap one data key "
-        "to three members.",
+        "published case uses RFC 7748 §6.1 Alice (recipient) and Bob (ephemeral); every other case keeps Bob "
+        "as the ephemeral key too. group/* wrap one data key to three members.",
         "recompute shared secret and KEK; re-wrap equals wrappedKey; unwrap recovers the data key",
         lambda: {"cases": _wrap_cases()},
         {"anchors": ["RFC 7748 §6.1 (recipient = Alice, ephemeral = Bob)"]},

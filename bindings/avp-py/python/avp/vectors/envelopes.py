@@ -161,27 +161,28 @@ def key_wrap_cases() -> list[dict[str, Any]]:
     )
     # Same values as published, plus Bob's private key (from the RFC) so a checker can re-wrap.
     assert {k: v for k, v in rebuilt.items() if k != "ephemeralPrivateKeyB64"} == published
+    # Every case keeps the published convention (ephemeral = RFC 7748 §6.1 Bob), so a runner that
+    # knows only that convention re-wraps them all; fresh per-member ephemerals are in transcript.json.
+    bob = bytes.fromhex(RFC7748_BOB_PRIVATE_HEX)
     cases = [rebuilt]
     data_key = derive("key-wrap/group/data-key")
     for name in ("alice", "bob", "carol"):
         cases.append(
             _wrap_case(
                 f"group/{name}",
-                "generated: one data key wrapped to three members, a fresh ephemeral key and IV each",
+                "generated: one data key wrapped to three members (ephemeral: RFC 7748 §6.1 Bob)",
                 actor(name).x25519_private,
                 data_key,
-                derive(f"key-wrap/group/{name}/ephemeral"),
+                bob,
                 derive(f"key-wrap/group/{name}/iv", 12),
             )
         )
-    cases.append(
-        _wrap_case(
-            "data-key-all-ff",
-            "generated: an extreme data key",
-            actor("alice").x25519_private,
-            b"\xff" * 32,
-            derive("key-wrap/ff/ephemeral"),
-            derive("key-wrap/ff/iv", 12),
+    extremes = (("data-key-all-ff", b"\xff" * 32), ("data-key-all-zero", bytes(32)))
+    for name, key in extremes:
+        source = "generated: an extreme data key (ephemeral: RFC 7748 §6.1 Bob)"
+        cases.append(
+            _wrap_case(
+                name, source, actor("alice").x25519_private, key, bob, derive(f"key-wrap/{name}/iv", 12)
+            )
         )
-    )
     return cases
