@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ from typing import Callable
 
 import pytest
 import requests
+from avp.crypto import ed25519_public_key
 from avp.errors import DuplicateRepo, QuotaExceeded
 from avp.server.store import RepoRecord, Store, open_store
 
@@ -222,3 +224,25 @@ def test_avp_serve_refuses_bad_configuration(tmp_path: Path) -> None:
         timeout=60,
     )
     assert r.returncode == 2
+
+
+def test_public_url_is_the_base_and_the_issuer(start_server: Callable[..., ServerProcess]) -> None:
+    server = start_server(db="memory:", args=("--public-url", "https://vault.example.org/"))
+    with Api(server.url) as api:
+        doc = api.call("GET", "/.well-known/avp").json()
+        assert doc["issuerJwksUrl"] == "https://vault.example.org/.well-known/jwks.json"
+        assert doc["keyBindingUrl"] == "https://vault.example.org/v1/key-binding"
+        claims = json.loads(base64.urlsafe_b64decode(api.login(Member.new()).split(".")[1] + "=="))
+        assert claims["iss"] == claims["aud"] == "https://vault.example.org"
+
+
+def test_signing_key_file_is_created_private_and_published(
+    start_server: Callable[..., ServerProcess], workdir: Path
+) -> None:
+    key_file = workdir / f"issuer-{os.urandom(4).hex()}.key"
+    server = start_server(db="memory:", args=("--signing-key-file", str(key_file)))
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    seed = base64.b64decode(key_file.read_text().strip())
+    with Api(server.url) as api:
+        (key,) = api.call("GET", "/.well-known/jwks.json").json()["keys"]
+    assert base64.urlsafe_b64decode(key["x"] + "=") == ed25519_public_key(seed)

@@ -291,7 +291,8 @@ class AvpServer(BaseRoute):
         self.config = config
         self.store = store
         self.vault = Vault(store, config.limits)
-        self.issuer = Issuer(load_seed(config, store), config.public_url, config.limits.token_ttl_seconds)
+        issuer_id = config.public_url.rstrip("/") if config.public_url else None
+        self.issuer = Issuer(load_seed(config, store), issuer_id, config.limits.token_ttl_seconds)
         self._inline = {Work.CPU, Work.READ} if store.inline_reads else {Work.CPU}
         self._limiter: Optional[anyio.CapacityLimiter] = None
 
