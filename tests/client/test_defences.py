@@ -193,9 +193,7 @@ def test_binding_catches_a_substitution_that_pinning_cannot(
     assert "remove-member" not in proxy.routes()
 
 
-def test_binding_is_not_required_by_default_on_loopback(
-    make_client: ClientFactory, proxy: HostileProxy
-) -> None:
+def test_binding_is_not_required_by_default_on_loopback(make_client: ClientFactory) -> None:
     alice = make_client("alice")
     assert not alice.binding_required("127.0.0.1:8787") and alice.binding_required("vault.example")
     operated = make_client("op", operated_hosts=["vault.example"])
