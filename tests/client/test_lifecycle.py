@@ -224,3 +224,19 @@ def test_update_gives_up_after_the_bounded_attempts(make_client: ClientFactory, 
         repo.update(always_raced, max_attempts=3)
     assert len(sleeps) == 2  # a backoff between attempts, none after the last
     assert all(a.uuid != "uuid-100" for a in repo.pull().alts)  # nothing of Alice's landed
+
+
+def test_key_binding_agrees_with_an_independent_verifier(make_client: ClientFactory, server_url: str) -> None:
+    """The binding the client accepted verifies with pyca over UTF8(ed25519B64 "|" x25519B64)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    alice = make_client("alice")
+    binding = alice.key_binding(server_url)
+    jwks = alice.transport.get_json(binding.issuer_jwks_url)
+    x = jwks["keys"][0]["x"]
+    issuer = Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(x + "=" * (-len(x) % 4)))
+    message = f"{alice.identity.member_id}|{alice.identity.x25519_public_key_b64}".encode()
+    issuer.verify(base64.b64decode(binding.key_binding_sig), message)  # raises if it does not verify
+    assert alice.store.issuer_keys(binding.issuer_jwks_url) == {
+        base64.b64encode(issuer.public_bytes_raw()).decode()
+    }
