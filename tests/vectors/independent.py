@@ -652,6 +652,7 @@ CHECKERS: dict[str, list[tuple[str, Checker]]] = {
     "key-wrap": [("cases", check_key_wrap)],
     "federation": [("tokens", check_token), ("uris", check_uri), ("decodeOracles", check_oracle)],
     "negative": [("cases", check_negative)],
+    "negative-extended": [("cases", check_negative)],
     "identity": [("cases", check_identity)],
     "transcript": [("cases", check_step)],
 }

@@ -680,7 +680,7 @@ fn checkers(id: &str) -> Option<Vec<(&'static str, Checker)>> {
             ("uris", check_uri),
             ("decodeOracles", check_oracle),
         ]),
-        "negative" => one(check_negative),
+        "negative" | "negative-extended" => one(check_negative),
         "identity" => one(check_identity),
         "transcript" => one(check_step),
         _ => None,

@@ -288,6 +288,7 @@ const CHECKERS: Record<string, [string, Checker][]> = {
     ["decodeOracles", checkOracle],
   ],
   negative: [["cases", checkNegative]],
+  "negative-extended": [["cases", checkNegative]],
   identity: [["cases", checkIdentity]],
   transcript: [["cases", checkStep]],
 };

@@ -19,6 +19,8 @@ from avp.vectors.federation import UUID, b64url
 from avp.vectors.published import PUBLISHED
 from avp.vectors.seeds import derive
 
+#: The operations of the published negative.json.
+PUBLISHED_OPS = ("payload-decrypt", "key-unwrap", "ed25519-verify")
 P = 2**255 - 19
 #: u-coordinates whose X25519 result is all zero for every scalar (the order-1, 2, 4 and 8 points
 #: and their non-canonical encodings); a ``+2^255`` variant checks the top bit is masked first.
