@@ -46,17 +46,9 @@ def case_lists(file_id: str) -> tuple[str, ...]:
     return CASE_LISTS.get(file_id, ("cases",))
 
 
-def _payload_cases() -> list[dict[str, Any]]:
-    return envelopes.payload_aead_cases()
-
-
-def _wrap_cases() -> list[dict[str, Any]]:
-    return envelopes.key_wrap_cases()
-
-
 def _kek_inputs() -> list[tuple[str, bytes, bytes]]:
     out = []
-    for c in _wrap_cases():
+    for c in envelopes.key_wrap_cases():
         shared = bytes.fromhex(c["sharedSecretHex"])
         ephemeral = core.b64decode_strict(c["wrappedKey"]["ephemeralPublicKey"])
         out.append((c["name"], shared, ephemeral))
@@ -66,8 +58,10 @@ def _kek_inputs() -> list[tuple[str, bytes, bytes]]:
 def _negative(core_spec: bool) -> list[dict[str, Any]]:
     """negative.json keeps what any AVP 0.4 implementation rejects with the published ops, so the
     spec's runners read it whole; project rules and the other ops go to negative-extended.json."""
-    payload_base = next(c for c in _payload_cases() if c["name"] == "vault/two-alts-after-rotation")
-    wrap_base = next(c for c in _wrap_cases() if c["name"] == "group/alice")
+    payload_base = next(
+        c for c in envelopes.payload_aead_cases() if c["name"] == "vault/two-alts-after-rotation"
+    )
+    wrap_base = next(c for c in envelopes.key_wrap_cases() if c["name"] == "group/alice")
     cases = negative.negative_cases(payload_base, wrap_base)
     return [c for c in cases if (c["op"] in negative.PUBLISHED_OPS and c["rule"] == "spec") == core_spec]
 
@@ -164,7 +158,7 @@ FILES: list[VectorFile] = [
         "base64). Re-encrypt plaintextUtf8 and compare with ciphertextB64; decrypt it back; decryption MUST "
         "fail when the AAD's keyEpoch is tamperEpoch.",
         "re-encrypt equals ciphertextB64; decrypt recovers the plaintext; tamperEpoch fails",
-        lambda: {"cases": _payload_cases()},
+        lambda: {"cases": envelopes.payload_aead_cases()},
         {
             "construction": "AES-256-GCM, 12-byte IV, 16-byte tag appended; AAD = aad construction",
             "anchors": ["RFC 5116 AES-256-GCM"],
@@ -194,7 +188,7 @@ FILES: list[VectorFile] = [
         "published case uses RFC 7748 §6.1 Alice (recipient) and Bob (ephemeral); every other case keeps Bob "
         "as the ephemeral key too. group/* wrap one data key to three members.",
         "recompute shared secret and KEK; re-wrap equals wrappedKey; unwrap recovers the data key",
-        lambda: {"cases": _wrap_cases()},
+        lambda: {"cases": envelopes.key_wrap_cases()},
         {"anchors": ["RFC 7748 §6.1 (recipient = Alice, ephemeral = Bob)"]},
     ),
     VectorFile(
