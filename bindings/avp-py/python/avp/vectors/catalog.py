@@ -95,7 +95,10 @@ FILES: list[VectorFile] = [
         "bytes. The kek/* cases are the KEK derivation of every key-wrap.json case.",
         "prkHex (extract) and okmHex (expand)",
         lambda: {"cases": primitives.hkdf_cases(_kek_inputs())},
-        {"primitive": "HKDF-SHA256", "anchors": ["RFC 5869 Appendix A.1", "RFC 5869 Appendix A.3"]},
+        {
+            "primitive": "HKDF-SHA256",
+            "anchors": ["RFC 5869 Appendix A.1", "RFC 5869 Appendix A.2", "RFC 5869 Appendix A.3"],
+        },
     ),
     VectorFile(
         "x25519",

@@ -95,6 +95,15 @@ def _hkdf_case(name: str, source: str, ikm: bytes, salt: bytes, info: bytes, len
     }
 
 
+#: RFC 5869 Appendix A.2: (PRK, OKM).
+RFC5869_TC2 = (
+    "06a6b88c5853361a06104c9ceb35b45cef760014904671014a193f40c15fc244",
+    "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c"
+    "59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71"
+    "cc30c58179ec3e87c14c01d5c1f3434f1d87",
+)
+
+
 def hkdf_cases(kek_inputs: list[tuple[str, bytes, bytes]]) -> list[dict[str, Any]]:
     """Published RFC 5869 cases, output lengths, and the KEK derivation of every key-wrap case."""
     cases: list[dict[str, Any]] = [dict(c) for c in PUBLISHED["hkdf"]]
@@ -102,6 +111,16 @@ def hkdf_cases(kek_inputs: list[tuple[str, bytes, bytes]]) -> list[dict[str, Any
         ikm, salt, info = (bytes.fromhex(c[k]) for k in ("ikmHex", "saltHex", "infoHex"))
         okm = core.hkdf(ikm, salt, info, c["length"])
         assert okm.hex() == c["okmHex"]
+    a2 = _hkdf_case(
+        "rfc5869-tc2",
+        "RFC 5869 Appendix A.2 (Test Case 2): 80-byte inputs, 82-byte output",
+        bytes(range(0x00, 0x50)),
+        bytes(range(0x60, 0xB0)),
+        bytes(range(0xB0, 0x100)),
+        82,
+    )
+    assert (a2["prkHex"], a2["okmHex"]) == RFC5869_TC2, "RFC 5869 A.2"
+    cases.insert(1, a2)
     ikm, salt = derive("hkdf/ikm"), derive("hkdf/salt")
     for length in (1, 32, 33, 64, 255):
         cases.append(_hkdf_case(f"length-{length}", "generated", ikm, salt, b"avp/test", length))
