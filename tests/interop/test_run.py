@@ -105,6 +105,9 @@ def test_failure_against_a_broken_server_is_reported(python_server: RunningServe
     shared = by_id["5.1.refresh-tokens.shared"]
     assert shared["outcome"] == "fail" and shared["step"] == "server manifest"
     assert shared["expected"] == "shareRefreshTokens: true" and shared["transcript"]
+    rerun = shared["details"]["httpRerun"]  # re-played through a recording proxy for diagnosis
+    assert rerun["outcome"] == "fail"
+    assert any(e.get("via") == "proxy" and e["request"]["path"] == "/v1/repos" for e in rerun["transcript"])
     assert by_id["5.manifest.passthrough"]["outcome"] == "fail"
     assert "FAIL" in out.stdout and doc["summary"]["ok"] is False
 

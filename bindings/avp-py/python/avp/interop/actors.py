@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any, NoReturn, Optional
 
 from avp.interop.launcher import Unavailable
-from avp.interop.redact import redact, shorten
+from avp.interop.redact import redact, redact_text, shorten
 from avp.interop.registry import Implementation, expand
 
 DEFAULT_TIMEOUT = 20.0
@@ -131,7 +131,11 @@ class Actor:
         except queue.Empty:
             self._break(f"{request['op']}: no reply within {timeout:.0f} s")
         if line is None:
-            self._break(f"{request['op']}: the actor exited (status {self._proc.poll()})")
+            try:
+                status = self._proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                status = None
+            self._break(f"{request['op']}: the actor exited (status {status}){self._last_words()}")
         try:
             reply = json.loads(line)
         except ValueError:
@@ -139,6 +143,17 @@ class Actor:
         if not isinstance(reply, dict) or reply.get("id") != request["id"]:
             self._break(f"{request['op']}: reply does not carry the request id: {shorten(reply)}")
         return reply
+
+    def _last_words(self) -> str:
+        """The last line the actor wrote to stderr (an import error, a crash), for the reason."""
+        try:
+            self._stderr.flush()
+            with open(self._stderr.name, "rb") as log:
+                log.seek(max(0, os.path.getsize(self._stderr.name) - 2000))
+                lines = [ln for ln in log.read().decode("utf-8", "replace").splitlines() if ln.strip()]
+        except OSError:
+            return ""
+        return f": {redact_text(lines[-1])[:300]}" if lines else ""
 
     def _break(self, reason: str) -> NoReturn:
         self.broken = reason

@@ -126,12 +126,14 @@ class RunningServer:
     container: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def version(self) -> str:
+    def described(self, field: str) -> str:
+        """``version`` or ``language`` from the registry, or from discovery's ``implementation``
+        object when the registry says "auto"."""
+        value = str(getattr(self.impl, field))
         info = self.discovery.get("implementation")
-        if self.impl.version != "auto" or not isinstance(info, dict):
-            return self.impl.version
-        return str(info.get("version", "unknown"))
+        if value != "auto" or not isinstance(info, dict):
+            return value
+        return str(info.get(field, "unknown"))
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -12,13 +12,30 @@ import copy
 import http.client
 import json
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Optional
 
+from avp.interop.redact import redact_body, redact_text
+
+#: request headers worth a line in a transcript (values redacted)
+LOGGED_HEADERS = frozenset({"authorization", "content-type", "content-length", "host"})
 HOP_HEADERS = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "content-length"}
 )
+
+
+#: bodies larger than this are summarized in a transcript, not parsed and redacted field by field
+MAX_LOGGED_BODY = 65536
+
+
+def _logged(body: bytes) -> Any:
+    if not body:
+        return None
+    if len(body) > MAX_LOGGED_BODY:
+        return f"<{len(body)} bytes, not recorded>"
+    return redact_body(body)
 
 
 class Exchange:
@@ -182,13 +199,22 @@ class ExpireOnce(Mode):
 
 
 class Proxy:
-    """A threaded HTTP proxy on 127.0.0.1:<free port> in front of ``upstream``; a context manager."""
+    """A threaded HTTP proxy on 127.0.0.1:<free port> in front of ``upstream``; a context manager.
 
-    def __init__(self, upstream: str, mode: Optional[Mode] = None) -> None:
+    With ``transcript``, every exchange a client makes through it is appended there (redacted):
+    that is how a case's report shows the clients' own HTTP traffic.
+    """
+
+    def __init__(
+        self, upstream: str, mode: Optional[Mode] = None, transcript: Optional[list[dict[str, Any]]] = None
+    ) -> None:
         parts = urllib.parse.urlsplit(upstream)
         self.upstream_host = parts.hostname or "127.0.0.1"
         self.upstream_port = parts.port or 80
         self.mode = mode or Mode()
+        self.transcript = transcript
+        self._local = threading.local()
+        self._conns: list[http.client.HTTPConnection] = []
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -221,26 +247,42 @@ class Proxy:
         self._thread = threading.Thread(target=self._server.serve_forever, name="avp-proxy", daemon=True)
 
     def forward(self, ex: Exchange) -> tuple[int, list[tuple[str, str]], bytes]:
+        started = time.perf_counter()
+        status, headers, payload = self._forward(ex)
+        if self.transcript is not None:
+            self.transcript.append(
+                {
+                    "via": "proxy"
+                    if type(self.mode) is Mode
+                    else f"adversarial proxy ({type(self.mode).__name__})",
+                    "request": {
+                        "method": ex.method,
+                        "path": ex.path,
+                        "headers": {k: redact_text(v) for k, v in ex.headers.items() if k in LOGGED_HEADERS},
+                        "body": _logged(ex.body),
+                    },
+                    "response": {"status": status, "body": _logged(payload)},
+                    "durationMs": round((time.perf_counter() - started) * 1000, 3),
+                }
+            )
+        return status, headers, payload
+
+    def _forward(self, ex: Exchange) -> tuple[int, list[tuple[str, str]], bytes]:
         self.mode.on_request(ex)
         if ex.answer is not None:
             status, answer = ex.answer
             return status, [("Content-Type", "application/json")], json.dumps(answer).encode()
-        conn = http.client.HTTPConnection(self.upstream_host, self.upstream_port, timeout=30)
+        headers = {k: v for k, v in ex.headers.items() if k not in HOP_HEADERS}
         try:
-            headers = {k: v for k, v in ex.headers.items() if k not in HOP_HEADERS}
-            conn.request(ex.method, ex.path, body=ex.body or None, headers=headers)
-            resp = conn.getresponse()
-            raw = resp.read()
-            out_headers = resp.getheaders()
-            status = resp.status
-        except OSError as err:
+            status, out_headers, raw = self._upstream(ex, headers)
+        except (OSError, http.client.HTTPException) as err:
             return (
                 502,
                 [("Content-Type", "application/json")],
                 json.dumps({"error": str(err), "code": "server_error"}).encode(),
             )
-        finally:
-            conn.close()
+        if type(self.mode) is Mode:
+            return status, out_headers, raw  # honest: forward the exact bytes, parse nothing
         try:
             parsed = json.loads(raw)
         except ValueError:
@@ -249,6 +291,34 @@ class Proxy:
         if rewritten is parsed and json.dumps(parsed) == json.dumps(json.loads(raw)):
             return status, out_headers, raw  # untouched: forward the exact bytes
         return status, out_headers, json.dumps(rewritten).encode()
+
+    def _upstream(self, ex: Exchange, headers: dict[str, str]) -> tuple[int, list[tuple[str, str]], bytes]:
+        """One exchange with the server on this thread's keep-alive connection (fresh when stale)."""
+        for attempt in (1, 2):
+            conn: Optional[http.client.HTTPConnection] = getattr(self._local, "conn", None)
+            if conn is None:
+                conn = http.client.HTTPConnection(self.upstream_host, self.upstream_port, timeout=30)
+                self._local.conn = conn
+                self._conns.append(conn)
+            try:
+                try:
+                    conn.request(ex.method, ex.path, body=ex.body or None, headers=headers)
+                except (BrokenPipeError, ConnectionResetError):
+                    if attempt == 1 and not ex.body:
+                        raise
+                    # the server answered (413) and closed before the whole body was sent: read it
+                resp = conn.getresponse()
+                raw = resp.read()
+                if resp.will_close:
+                    conn.close()
+                    self._local.conn = None
+                return resp.status, resp.getheaders(), raw
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                self._local.conn = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def __enter__(self) -> Proxy:
         self._thread.start()
@@ -262,3 +332,5 @@ class Proxy:
             self._server.shutdown()
             self._thread.join(timeout=5)
         self._server.server_close()
+        for conn in self._conns:
+            conn.close()

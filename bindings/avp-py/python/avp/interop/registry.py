@@ -72,7 +72,7 @@ class Implementation:
 def remote_server(url: str) -> Implementation:
     """An ad-hoc registry entry for a server that is already running (possibly remote)."""
     url = url.rstrip("/")
-    return Implementation(name=url, role="server", language="unknown", version="unknown", url=url)
+    return Implementation(name=url, role="server", language="auto", version="auto", url=url)
 
 
 def _strs(value: Any, where: str) -> tuple[str, ...]:

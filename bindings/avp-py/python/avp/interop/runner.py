@@ -343,18 +343,23 @@ def run(opts: Options, say: Callable[[str], None] = lambda m: print(m, file=sys.
                 record(_skip(Kind.SCENARIO, sc.id, sc.level, sc.summary, col.key, reason))
                 continue
             srv = running[col.server.name]
-            record(
-                run_case(
-                    sc,
-                    server=srv.url,
-                    discovery=srv.discovery,
-                    actors=actors,
-                    column=col.key,
-                    seed=opts.seed,
-                    strict=opts.strict,
-                    fixed=fixed,
-                )
+            play = functools.partial(
+                run_case,
+                sc,
+                server=srv.url,
+                discovery=srv.discovery,
+                actors=actors,
+                column=col.key,
+                seed=opts.seed,
+                strict=opts.strict,
+                fixed=fixed,
             )
+            result = play()
+            if result.outcome in (Outcome.FAIL, Outcome.WARN) and not stop.is_set():
+                # once more through a recording proxy: the clients' own HTTP exchanges, for diagnosis
+                rerun = play(record_http=True)
+                result.details["httpRerun"] = {"outcome": rerun.outcome.value, "transcript": rerun.transcript}
+            record(result)
 
     def play_conformance(impl: Implementation) -> None:
         if impl.name in server_errors or stop.is_set():
@@ -450,8 +455,8 @@ def _impl_json(impl: Implementation, srv: Optional[RunningServer], error: Option
     out: dict[str, Any] = {
         "name": impl.name,
         "role": impl.role,
-        "language": impl.language,
-        "version": srv.version if srv is not None else impl.version,
+        "language": srv.described("language") if srv is not None else impl.language,
+        "version": srv.described("version") if srv is not None else impl.version,
         "available": error is None,
     }
     if srv is not None:

@@ -78,13 +78,16 @@ class Context:
         actors: dict[str, Actor],
         members: dict[str, Member],
         transcript: list[dict[str, Any]],
+        upstream: Optional[str] = None,
     ) -> None:
+        #: the URL the actors use (the recording proxy), and the real server behind it
         self.server = server
+        self.upstream = upstream or server
         self.discovery = discovery
         self.actors = actors
         self.members = members
         self.transcript = transcript
-        self.http = RawClient(server, transcript)
+        self.http = RawClient(self.upstream, transcript)
         self.identities: dict[str, dict[str, Any]] = {}
         self._tokens: dict[str, str] = {}
         self.details: dict[str, Any] = {}
@@ -193,7 +196,7 @@ class Context:
     @contextlib.contextmanager
     def proxy(self, mode: Mode) -> Iterator[str]:
         """An adversarial proxy in front of the server, for the duration of a ``with`` block."""
-        with Proxy(self.server, mode) as proxy:
+        with Proxy(self.upstream, mode, self.transcript) as proxy:
             yield proxy.url
 
 
@@ -226,6 +229,7 @@ def run_case(
     seed: str,
     strict: bool,
     fixed: Optional[dict[str, Member]] = None,
+    record_http: bool = False,
 ) -> CaseResult:
     """Play one scenario; ``fixed`` are the transcript vector's identities, used by the scenarios
     that ask for them (the others derive fresh identities from the seed, case and column)."""
@@ -239,7 +243,12 @@ def run_case(
         )
         for slot in actors
     }
-    ctx = Context(server, discovery, actors, members, transcript)
+    # with record_http the actors talk to the server through a recording proxy, so the transcript
+    # shows their own HTTP exchanges too (it costs time: the runner re-runs failed cases this way)
+    recorder = Proxy(server, None, transcript).__enter__() if record_http else None
+    ctx = Context(
+        recorder.url if recorder else server, discovery, actors, members, transcript, upstream=server
+    )
     outcome, reason, failed = Outcome.PASS, None, None
     for actor in actors.values():
         actor.transcript = transcript
@@ -266,6 +275,8 @@ def run_case(
     except (KeyError, TypeError, ValueError) as err:  # a reply missing a field the contract names
         outcome, reason = Outcome.FAIL, f"malformed reply or state: {type(err).__name__}: {err}"
     finally:
+        if recorder is not None:
+            recorder.close()
         ctx.http.close()
         for actor in actors.values():
             actor.transcript = None
