@@ -139,6 +139,7 @@ RFC7748_ALICE_PUBLIC_HEX = "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4
 RFC7748_BOB_PUBLIC_HEX = "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f"
 RFC7748_SHARED_HEX = "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742"
 BASE_POINT_HEX = "09" + "00" * 31
+RFC7748_ITERATION_1_HEX = "422c8e7a6227d7bca1350b3e2bb7279f7897b87bb6854b783c60e80311ae3079"
 
 
 def _x25519_case(name: str, source: str, scalar_hex: str, u_hex: str, expected_hex: str) -> dict[str, Any]:
@@ -182,6 +183,13 @@ def x25519_cases() -> list[dict[str, Any]]:
             RFC7748_BOB_PRIVATE_HEX,
             RFC7748_ALICE_PUBLIC_HEX,
             RFC7748_SHARED_HEX,
+        ),
+        _x25519_case(
+            "rfc7748-iteration-1",
+            "RFC 7748 §5.2: the first step of the iterated test (k = u = 9)",
+            BASE_POINT_HEX,
+            BASE_POINT_HEX,
+            RFC7748_ITERATION_1_HEX,
         ),
     ]
     for name in ("alice", "bob", "carol"):
