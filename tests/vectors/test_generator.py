@@ -98,3 +98,12 @@ def test_every_expected_error_is_a_code_of_the_vocabulary() -> None:
         used |= _codes(json.loads(path.read_text(encoding="utf-8")))
     assert used, "no expectedError found"
     assert used <= set(BY_CODE), sorted(used - set(BY_CODE))
+
+
+def test_the_readme_table_shows_the_index_counts() -> None:
+    readme = (VECTORS / "README.md").read_text(encoding="utf-8")
+    index = json.loads((VECTORS / "index.json").read_text(encoding="utf-8"))
+    for entry in index["vectors"]:
+        row = next((line for line in readme.splitlines() if line.startswith(f"| `{entry['file']}` |")), None)
+        assert row is not None, f"{entry['file']} has no row in vectors/README.md"
+        assert row.split("|")[4].strip() == str(entry["cases"]), entry["file"]
