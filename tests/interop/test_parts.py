@@ -3,14 +3,16 @@ actor that breaks the contract."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
 
 import pytest
 from avp.errors import BadRequest
-from avp.interop import launcher, redact, registry, runner
+from avp.interop import launcher, redact, registry, runner, vectorcheck
 from avp.interop.actors import Actor, ActorBroken, ActorError
 
 from .conftest import REGISTRY
@@ -127,3 +129,20 @@ def test_actor_that_exits_or_hangs(tmp_path: Path) -> None:
             actor.call("hello", timeout=0.5)
     finally:
         actor.close()
+
+
+def test_python_vectors_mode_checks_every_file_and_catches_a_bad_case(tmp_path: Path) -> None:
+    vectors = REGISTRY.parents[1] / "vectors"
+    files = {p.name for p in vectors.glob("*.json")}
+    assert "index.json" in files, "the repository ships vectors/"
+    shutil.copytree(vectors, tmp_path / "v")
+    clean = vectorcheck.verify_dir(tmp_path / "v")
+    assert all(r["failed"] == 0 and r["skipped"] == 0 and r["checked"] > 0 for r in clean.values()), clean
+    aad = json.loads((tmp_path / "v" / "aad.json").read_text())
+    first = aad["cases"][0]
+    first["expectedAadHex"] = first["expectedAadHex"][:-2] + (
+        "00" if not first["expectedAadHex"].endswith("00") else "01"
+    )
+    (tmp_path / "v" / "aad.json").write_text(json.dumps(aad))
+    broken = vectorcheck.verify_dir(tmp_path / "v")["aad.json"]
+    assert broken["failed"] == 1 and broken["failures"] == [f"{first['name']}: AAD differs"]

@@ -126,6 +126,15 @@ class Progress:
                 sys.stderr.write("\r\x1b[2K" + line[:150])
                 sys.stderr.flush()
 
+    def unit(self, name: str, results: list[CaseResult]) -> None:
+        """Without a terminal, one line per finished unit (a column, a server's suite, a client's vectors)."""
+        if self.enabled and not self.tty:
+            counts: dict[str, int] = {}
+            for r in results:
+                counts[r.outcome.value] = counts.get(r.outcome.value, 0) + 1
+            summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            self.say(f"[{self.done}/{self.total}] {name}: {summary}")
+
     def say(self, message: str) -> None:
         with self.lock:
             if self.enabled:
@@ -404,10 +413,23 @@ def run(opts: Options, say: Callable[[str], None] = lambda m: print(m, file=sys.
         for result in vectors_cases(actor, opts.vectors_dir, impl.name, vec_ids, opts.strict):
             record(result)
 
-    units: list[Callable[[], None]] = [functools.partial(play_column, c) for c in cols]
+    def unit(kind: Kind, column: str, body: Callable[[], None]) -> None:
+        body()
+        with results_lock:
+            mine = [r for r in results if r.kind is kind and r.column == column]
+        progress.unit(f"{kind.value} {column}", mine)
+
+    units: list[Callable[[], None]] = [
+        functools.partial(unit, Kind.SCENARIO, c.key, functools.partial(play_column, c)) for c in cols
+    ]
     if checks:
-        units.extend(functools.partial(play_conformance, s) for s in servers)
-    units.extend(functools.partial(play_vectors, c) for c in clients)
+        units.extend(
+            functools.partial(unit, Kind.CONFORMANCE, s.name, functools.partial(play_conformance, s))
+            for s in servers
+        )
+    units.extend(
+        functools.partial(unit, Kind.VECTORS, c.name, functools.partial(play_vectors, c)) for c in clients
+    )
     try:
         with ThreadPoolExecutor(max_workers=max(1, opts.workers), thread_name_prefix="worker") as pool:
             for fut in [pool.submit(u) for u in units]:

@@ -405,6 +405,10 @@ CHECKERS: dict[str, Checker] = {
 }
 
 
+#: files without a checker of their own, by the kind the index gives them (same case format)
+BY_KIND: dict[str, Checker] = {"negative": negative}
+
+
 def _case_count(doc: dict[str, Any]) -> int:
     return sum(len(v) for v in doc.values() if isinstance(v, list))
 
@@ -416,7 +420,7 @@ def verify_dir(folder: Path) -> dict[str, dict[str, Any]]:
     for entry in index.get("vectors", []):
         name = entry["file"]
         doc = json.loads((folder / name).read_text(encoding="utf-8"))
-        checker = CHECKERS.get(name)
+        checker = CHECKERS.get(name) or BY_KIND.get(str(entry.get("kind")))
         if checker is None:
             out[name] = {"checked": 0, "failed": 0, "skipped": _case_count(doc), "failures": []}
             continue
