@@ -9,6 +9,7 @@ from avp import Identity
 from avp.client.transport import Transport, error_from_response
 from avp.errors import (
     AvpError,
+    BindingInvalid,
     Forbidden,
     NotFound,
     ProtocolError,
@@ -250,3 +251,40 @@ def test_add_member_racing_a_rotation_wraps_the_new_key(
     assert proxy.routes().count("add-member") == 2  # the stale wrap was refused (400), then redone
     carol_repo = carol.join(repo.locator_token())
     assert carol_repo.snapshot is not None and carol_repo.snapshot.key_epoch == 1
+
+
+def test_a_server_without_discovery_is_usable(make_client: ClientFactory, proxy: HostileProxy) -> None:
+    """The reference servers answer 401 on discovery: no binding, no issuer, everything else works."""
+    proxy.before.append(lambda r: Reply.of(401, {"error": "no"}) if r.route == "discovery" else None)
+    alice, bob = make_client("alice"), make_client("bob")
+    repo = alice.create_repo(proxy.url, [alt(1)])
+    assert "key-binding" not in proxy.routes()
+    repo.add_member(bob.invite_token())
+    assert bob.join(repo.locator_token()).snapshot is not None
+
+
+def test_a_failing_binding_endpoint_does_not_block_create(
+    make_client: ClientFactory, proxy: HostileProxy
+) -> None:
+    messages: list[str] = []
+    proxy.before.append(lambda r: Reply.of(500, {"error": "down"}) if r.route == "key-binding" else None)
+    alice = make_client("alice", progress=messages.append)
+    repo = alice.create_repo(proxy.url, [alt(1)])
+    assert repo.snapshot is not None and repo.snapshot.manifest.members[0].key_binding_sig is None
+    assert any("server_error" in m for m in messages)
+
+
+def test_an_unreachable_issuer_key_fails_a_required_binding(
+    make_client: ClientFactory, proxy: HostileProxy
+) -> None:
+    alice, bob = make_client("alice", require_binding=True), make_client("bob")
+    sig = bob.key_binding(proxy.url).key_binding_sig
+    repo = alice.create_repo(proxy.url, [alt(1)], bind=False)
+    proxy.before.append(
+        lambda r: Reply.of(404, {"error": "gone", "code": "not_found"}) if r.route == "jwks" else None
+    )
+    with pytest.raises(BindingInvalid):
+        repo.add_member(bob.invite_token(), sig)
+    optional = make_client("carol")  # not required: a binding that cannot be checked is not held against bob
+    other = optional.create_repo(proxy.url, [alt(1)], bind=False)
+    assert bob.identity.member_id in other.add_member(bob.invite_token(), sig)

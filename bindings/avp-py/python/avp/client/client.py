@@ -16,7 +16,7 @@ from avp.client import defences
 from avp.client.repository import UNCERTAIN, Repository, Snapshot, seal_envelope
 from avp.client.store import Store
 from avp.client.transport import Token, Transport, host_of, normalize_base_url
-from avp.errors import AvpError, DuplicateRepo, InvalidAddress, NotFound, ProtocolError
+from avp.errors import AvpError, DuplicateRepo, InvalidAddress, KeyChanged, ProtocolError, TransportError
 from avp.identity import Identity
 from avp.models import AltAccount, MemberEntry, VaultManifest, apply_refresh_policy
 
@@ -126,16 +126,20 @@ class Client:
         return self.transport.authenticate(self._register(server))
 
     def discovery(self, server: str) -> Optional[dict[str, Any]]:
-        """The server's ``/.well-known/avp`` document, or None when it publishes none."""
+        """The server's ``/.well-known/avp`` document, or None when it publishes none.
+
+        Discovery is optional (spec §8.2): any HTTP error or a body that is not a JSON object means
+        "none" (the reference servers answer 401); only an unreachable server raises.
+        """
         base = normalize_base_url(server)
         if base not in self._discovery:
             try:
                 doc = self.transport.get_json(f"{base}/.well-known/avp")
-            except NotFound:
+            except TransportError:
+                raise
+            except AvpError:
                 doc = None
-            if doc is not None and not isinstance(doc, dict):
-                raise ProtocolError("the discovery document is not a JSON object")
-            self._discovery[base] = doc
+            self._discovery[base] = doc if isinstance(doc, dict) else None
         return self._discovery[base]
 
     def issuer_jwks_url(self, server: str) -> Optional[str]:
@@ -210,7 +214,14 @@ class Client:
         base = self._register(server)
         repo_id = repo_id or str(uuid.uuid4())
         if key_binding_sig is None and bind and (self.discovery(base) or {}).get("keyBindingUrl"):
-            key_binding_sig = self.key_binding(base).key_binding_sig
+            try:
+                key_binding_sig = self.key_binding(base).key_binding_sig
+            except (TransportError, KeyChanged):
+                raise
+            except AvpError as err:  # asked for on our own initiative: report it, create anyway
+                self.notify(
+                    f"no key binding for this identity ({err.code}); members requiring one will refuse it"
+                )
         me = self.identity
         data_key = crypto.generate_data_key()
         kept = apply_refresh_policy(alts, share_refresh_tokens)

@@ -30,6 +30,7 @@ from avp.errors import (
     ProtocolError,
     RefreshPolicyChanged,
     RollbackDetected,
+    TransportError,
 )
 from avp.models import EncryptedEnvelope, VaultManifest
 
@@ -136,6 +137,16 @@ def check_binding(
     if jwks_url is None:
         if required:
             raise BindingInvalid("a key binding is required but no issuer key is known for this host")
+        return
+    try:
+        issuers.keys(jwks_url)
+    except (KeyChanged, TransportError):
+        raise
+    except AvpError as err:  # the JWKS is missing or malformed: nothing to verify against
+        if required:
+            raise BindingInvalid(
+                "the issuer key cannot be fetched", detail=f"{jwks_url}: {err.code}"
+            ) from None
         return
     if not issuers.verify(jwks_url, ed25519_b64, x25519_b64, signature_b64):
         raise BindingInvalid(f"the key binding of member {ed25519_b64} does not verify")
