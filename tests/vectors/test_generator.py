@@ -61,7 +61,7 @@ def _string_counter(d: dict[str, Any]) -> None:
     ("name", "change", "problem"),
     [
         ("hkdf.json", _duplicate_name, "is not unique"),
-        ("x25519.json", _drop_case, "index.json says 10 cases, the file has 9"),
+        ("x25519.json", _drop_case, "x25519.json: index.json says"),
         ("aad.json", _string_counter, "aad.json: schema: /cases/0/payloadVersion"),
     ],
 )
