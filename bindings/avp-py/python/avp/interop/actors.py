@@ -44,7 +44,7 @@ class Actor:
         launch = impl.client
         if launch is None:
             raise Unavailable(f"{impl.name} has no [client] section")
-        values = {"python": sys.executable, "port": "", "tmp": "", "here": str(launch.cwd or ".")}
+        values = {"python": sys.executable, "port": "", "tmp": "", "here": str(impl.home)}
         command = [expand(a, values) for a in launch.command]
         if launch.cwd is not None:
             missing = [a for a in command[1:2] if not os.path.isabs(a) and not (launch.cwd / a).exists()]

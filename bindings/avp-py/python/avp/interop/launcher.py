@@ -224,7 +224,7 @@ def _start_container(impl: Implementation, launch: Launch, docker: Any) -> Runni
 def _start_process(impl: Implementation, launch: Launch, log_dir: Path) -> RunningServer:
     port = free_port()
     tmp = tempfile.TemporaryDirectory(prefix=f"avp-interop-{impl.name}-")
-    values = {"python": sys.executable, "port": str(port), "tmp": tmp.name, "here": str(launch.cwd or ".")}
+    values = {"python": sys.executable, "port": str(port), "tmp": tmp.name, "here": str(impl.home)}
     command = [expand(a, values) for a in launch.command]
     env = dict(os.environ)
     env.update({k: expand(v, values) for k, v in launch.env})

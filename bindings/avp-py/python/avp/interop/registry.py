@@ -59,6 +59,8 @@ class Implementation:
     #: a running server given by URL (``--server URL``): nothing to start or stop
     url: Optional[str] = None
     notes: str = ""
+    #: the registry's folder (``{here}`` in commands)
+    home: Path = Path()
 
     @property
     def is_server(self) -> bool:
@@ -140,6 +142,7 @@ def load(path: Path) -> list[Implementation]:
             build=_build(raw["build"], f"{where}.build", here) if "build" in raw else None,
             url=raw.get("url"),
             notes=str(raw.get("notes", "")),
+            home=here,
         )
         if impl.is_server and impl.server is None and impl.url is None:
             raise BadRequest(f"{where}: a server needs a [server] table or a 'url'")
@@ -149,6 +152,37 @@ def load(path: Path) -> list[Implementation]:
             raise BadRequest(f"{where}: duplicate name {name!r}")
         out.append(impl)
     return out
+
+
+def builtin() -> list[Implementation]:
+    """What an installed package can always play without a registry file: the Python server and
+    the Python actor (``avp interop run --server URL`` from anywhere)."""
+    return [
+        Implementation(
+            name="python",
+            role="both",
+            language="python",
+            version="auto",
+            server=Launch(
+                command=(
+                    "{python}",
+                    "-m",
+                    "avp.cli",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "{port}",
+                    "--db",
+                    "{tmp}/avp.sqlite3",
+                    "--log-level",
+                    "warning",
+                ),
+            ),
+            client=Launch(command=("{python}", "-m", "avp.interop.actor")),
+            notes="built in (no interop/implementations.toml found)",
+        )
+    ]
 
 
 def find_registry(start: Optional[Path] = None) -> Optional[Path]:
