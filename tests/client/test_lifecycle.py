@@ -11,7 +11,7 @@ import pytest
 from avp import Identity, federation
 from avp.client import Client, open_envelope
 from avp.client.repository import seal_envelope
-from avp.errors import Conflict, DuplicateRepo, Forbidden, InvalidTag, NotFound
+from avp.errors import Conflict, DuplicateRepo, Forbidden, InvalidAddress, InvalidTag, NotFound
 from avp.models import AltAccount, EncryptedEnvelope, PullResponse
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -240,3 +240,11 @@ def test_key_binding_agrees_with_an_independent_verifier(make_client: ClientFact
     assert alice.store.issuer_keys(binding.issuer_jwks_url) == {
         base64.b64encode(issuer.public_bytes_raw()).decode()
     }
+
+
+@pytest.mark.parametrize("repo_id", ["a/b", "..", "x" * 256, "ünicode", "tab\there"])
+def test_create_refuses_ids_outside_the_unreserved_set(make_client: ClientFactory, repo_id: str) -> None:
+    alice = make_client("alice")
+    # Refused before any request: the server URL does not even have to be reachable.
+    with pytest.raises(InvalidAddress):
+        alice.create_repo("http://127.0.0.1:9", [alt(1)], repo_id=repo_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from avp.errors import AvpError, DuplicateRepo, InvalidAddress, KeyChanged, Prot
 from avp.identity import Identity
 from avp.models import AltAccount, MemberEntry, VaultManifest, apply_refresh_policy
 
+#: The repository ids this client creates (spec §6: unreserved URI characters, at most 255).
+REPO_ID = re.compile(r"(?!\.{1,2}$)[A-Za-z0-9._~-]{1,255}")
 #: Hosts the user operates (comma-separated), for which key bindings are not required by default.
 OPERATED_HOSTS_ENV = "AVP_OPERATED_HOSTS"
 
@@ -213,6 +216,11 @@ class Client:
         """
         base = self._register(server)
         repo_id = repo_id or str(uuid.uuid4())
+        if not REPO_ID.fullmatch(repo_id):
+            raise InvalidAddress("a repository id is 1-255 of A-Z a-z 0-9 - . _ ~ (and not . or ..)")
+        repo = Repository(self, base, repo_id)
+        if self.store.repo_state(self.identity.member_id, repo.address) is not None:
+            raise DuplicateRepo("this client already knows a repository at that address", detail=repo.address)
         if key_binding_sig is None and bind and (self.discovery(base) or {}).get("keyBindingUrl"):
             try:
                 key_binding_sig = self.key_binding(base).key_binding_sig
@@ -235,9 +243,6 @@ class Client:
         )
         manifest = VaultManifest(repo_id, crypto.SCHEME_ID, 0, 1, (entry,), share_refresh_tokens)
         body = {"manifest": manifest.to_dict(), "initialEnvelope": envelope.to_dict()}
-        repo = Repository(self, base, repo_id)
-        if self.store.repo_state(me.member_id, repo.address) is not None:
-            raise DuplicateRepo("this client already knows a repository at that address", detail=repo.address)
         try:
             answer = self._create_once(base, body)
         except UNCERTAIN:
