@@ -223,7 +223,8 @@ def render(rows: list[dict[str, Any]]) -> str:
             mine = _fmt(r["avp_us"], r.get("avp_gbps")) if i == 0 else ""
             goal = "" if p["goal"] is None else f"{p['goal']:.1f}x" + ("" if p["met"] else " !")
             peer_time = _fmt(p["us"], p.get("gbps"))
-            lines.append(f"{first:32} {mine:>11} {peer:>26} {peer_time:>11} {p['ratio']:>8.2f}x {goal:>8}")
+            row = f"{first:32} {mine:>11} {peer:>26} {peer_time:>11} {p['ratio']:>8.2f}x {goal:>8}"
+            lines.append(row.rstrip())
     lines.append("speed-up = median over rounds of peer time / avp time; '!' marks a goal not reached")
     return "\n".join(lines)
 

@@ -6,6 +6,7 @@ import base64
 import os
 import random
 import struct
+import types
 
 import pytest
 from avp import crypto
@@ -236,6 +237,7 @@ def test_wrapped_key_object() -> None:
     w = crypto.wrap_key(crypto.generate_data_key(), public)
     again = crypto.WrappedKey(w.scheme_id, w.ephemeral_public_key, w.iv, w.ciphertext)
     assert again == w and crypto.WrappedKey.from_dict(w.to_dict()) == w
+    assert crypto.WrappedKey.from_dict(types.MappingProxyType(w.to_dict())) == w
     assert all(type(getattr(w, a)) is bytes for a in ("ephemeral_public_key", "iv", "ciphertext"))
     assert w.to_dict()["ephemeralPublicKey"] in repr(w)
 

@@ -2,9 +2,9 @@
 
 use avp_crypto::wrap::{self, WrappedKey as Inner};
 use avp_crypto::Error;
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyKeyError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict};
+use pyo3::types::{PyBytes, PyDict, PyMapping};
 
 use crate::buffers::{iv12, public32, secret32};
 use crate::errors::IntoPyResult;
@@ -17,11 +17,18 @@ pub struct WrappedKey(pub Inner);
 
 const FIELDS: [&str; 4] = ["schemeId", "ephemeralPublicKey", "iv", "ciphertext"];
 
-fn dict_str(py: Python<'_>, d: &Bound<'_, PyDict>, key: &str) -> PyResult<String> {
-    let value = d
-        .get_item(key)?
-        .ok_or_else(|| Error::InvalidEncoding(format!("WrappedKey is missing {key:?}")));
-    value.py(py)?.extract::<String>().or_else(|_| {
+fn dict_str(py: Python<'_>, d: &Bound<'_, PyMapping>, key: &str) -> PyResult<String> {
+    let value = match d.get_item(key) {
+        Ok(v) => v,
+        Err(e) if e.is_instance_of::<PyKeyError>(py) => {
+            return Err(Error::InvalidEncoding(format!(
+                "WrappedKey is missing {key:?}"
+            )))
+            .py(py)
+        }
+        Err(e) => return Err(e),
+    };
+    value.extract::<String>().or_else(|_| {
         Err(Error::InvalidEncoding(format!(
             "WrappedKey {key:?} must be a string"
         )))
@@ -30,7 +37,7 @@ fn dict_str(py: Python<'_>, d: &Bound<'_, PyDict>, key: &str) -> PyResult<String
 }
 
 impl WrappedKey {
-    fn parse_dict(d: &Bound<'_, PyDict>) -> PyResult<Inner> {
+    fn parse_dict(d: &Bound<'_, PyMapping>) -> PyResult<Inner> {
         let py = d.py();
         let [s, e, i, c] = FIELDS;
         Inner::from_wire(
@@ -47,7 +54,7 @@ impl WrappedKey {
         if let Ok(w) = obj.downcast::<WrappedKey>() {
             return Ok(w.get().0.clone());
         }
-        if let Ok(d) = obj.downcast::<PyDict>() {
+        if let Ok(d) = obj.downcast::<PyMapping>() {
             return Self::parse_dict(d);
         }
         Err(PyTypeError::new_err(
@@ -104,7 +111,10 @@ impl WrappedKey {
 
     /// Parse the wire dict strictly (base64, key and IV lengths).
     #[classmethod]
-    fn from_dict(_cls: &Bound<'_, pyo3::types::PyType>, d: &Bound<'_, PyDict>) -> PyResult<Self> {
+    fn from_dict(
+        _cls: &Bound<'_, pyo3::types::PyType>,
+        d: &Bound<'_, PyMapping>,
+    ) -> PyResult<Self> {
         Ok(WrappedKey(Self::parse_dict(d)?))
     }
 
