@@ -3,20 +3,30 @@ fixture (exactly the faults it has are reported, with Expected vs Actual)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
+from pathlib import Path
 
-from avp.interop import conformance
+import pytest
+from avp.interop import conformance, launcher
 from avp.interop.launcher import RunningServer
 from avp.interop.model import Outcome
 from avp.interop.proxy import Proxy
 
 from .broken_server import EXPECTED_FAILURES, Broken
+from .conftest import implementation
+
+EXPIRY_CHECKS = {"4.token.expired-nonce", "4.bearer.expired"}
 
 
 def _failures(results: list) -> dict[str, object]:
-    return {r.case_id: r for r in results if r.outcome is not Outcome.PASS}
+    return {r.case_id: r for r in results if r.outcome is not Outcome.PASS and r.case_id not in EXPIRY_CHECKS}
+
+
+def _skipped(results: list) -> set[str]:
+    return {r.case_id for r in results if r.outcome is Outcome.SKIPPED}
 
 
 def test_suite_has_unique_ids_by_section() -> None:
@@ -29,11 +39,32 @@ def test_suite_has_unique_ids_by_section() -> None:
 def test_python_server_passes(python_server: RunningServer) -> None:
     results = conformance.run_suite(python_server.url, python_server.discovery, strict=True)
     assert _failures(results) == {}, {k: v.reason for k, v in _failures(results).items()}
+    assert _skipped(results) == EXPIRY_CHECKS  # a one-hour TTL is not waited for
 
 
 def test_typescript_server_passes(typescript_server: RunningServer) -> None:
     results = conformance.run_suite(typescript_server.url, typescript_server.discovery, strict=True)
     assert _failures(results) == {}, {k: v.reason for k, v in _failures(results).items()}
+    assert _skipped(results) == EXPIRY_CHECKS
+
+
+@pytest.mark.parametrize("name", ["python", "typescript"])
+def test_expiry_with_short_ttls(name: str, tmp_path: Path) -> None:
+    impl = implementation(name)
+    assert impl.server is not None
+    short = (("AVP_NONCE_TTL_SECONDS", "2"), ("AVP_TOKEN_TTL_SECONDS", "2"))
+    impl = dataclasses.replace(impl, server=dataclasses.replace(impl.server, env=impl.server.env + short))
+    launcher.run_build(impl, tmp_path, lambda _message: None)
+    server = launcher.start_server(impl, tmp_path)
+    try:
+        results = conformance.run_suite(
+            server.url, server.discovery, select=lambda cid: cid in EXPIRY_CHECKS | {"4.token.jwt"}
+        )
+    finally:
+        server.stop()
+    assert {r.case_id: r.outcome for r in results} == {
+        cid: Outcome.PASS for cid in EXPIRY_CHECKS | {"4.token.jwt"}
+    }, [r.reason for r in results]
 
 
 def test_broken_server_reports_exactly_its_faults(python_server: RunningServer) -> None:
