@@ -5,12 +5,14 @@ Reads use one connection per thread. Writes go through one writer thread per pro
 one ``BEGIN IMMEDIATE`` transaction (in order, so each sees the ones before it and every
 compare-and-set stays exact), commits once, and only then answers the callers. One fsync thus
 serves every write that arrived meanwhile, instead of one each. ``synchronous=FULL``: a write
-that got its answer survives a crash of the process or of the machine. Several processes on one
-file are serialized by SQLite itself (``busy_timeout``).
+that got its answer survives a crash of the process or of the machine. The writers of several
+processes on one file take turns on an flock of ``<file>.lock`` (SQLite's ``busy_timeout`` stays
+as the fallback for any other writer).
 """
 
 from __future__ import annotations
 
+import os
 import queue
 import sqlite3
 import threading
@@ -18,6 +20,11 @@ from concurrent.futures import Future
 from typing import Any, Callable, Optional, TypeVar
 
 from avp.errors import DuplicateRepo, QuotaExceeded
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; processes fall back to SQLite's busy handler
+    fcntl = None  # type: ignore[assignment]
 from avp.server.store import PullView, RepoRecord, Store
 
 #: Versioned schema: migration N (1-based) upgrades user_version N-1 to N. Append, never edit.
@@ -106,6 +113,17 @@ class SqliteStore(Store):
 
     def _write_loop(self) -> None:
         conn = self._connect()
+        # Writers of other processes on this file (--workers N) queue on an flock of a lock file
+        # beside it: the kernel hands the lock over at once, where SQLite's busy handler would
+        # sleep and retry (up to 100 ms a turn).
+        lock = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o600) if fcntl else None
+        try:
+            self._serve_writes(conn, lock)
+        finally:
+            if lock is not None:
+                os.close(lock)
+
+    def _serve_writes(self, conn: sqlite3.Connection, lock: Optional[int]) -> None:
         running = True
         while running:
             first = self._jobs.get()
@@ -121,7 +139,14 @@ class SqliteStore(Store):
                     running = False
                     break
                 batch.append(item)
-            self._commit(conn, batch)
+            if lock is None:
+                self._commit(conn, batch)
+                continue
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self._commit(conn, batch)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     @staticmethod
     def _commit(conn: sqlite3.Connection, batch: list[tuple[Job, Future[Any]]]) -> None:
