@@ -239,7 +239,9 @@ def remove_invalid(ctx: Context) -> None:
         "the removed member kept": _remove_body(repo_id, carol, [owner, bob, carol], 2, 1, new_key),
         "a member's X25519 key changed": _remove_body(repo_id, carol, [owner, substituted], 2, 1, new_key),
         "a duplicate member": _remove_body(repo_id, carol, [owner, bob, bob], 2, 1, new_key),
+        "an entry at the old epoch": _remove_body(repo_id, carol, [owner, bob], 2, 1, new_key),
     }
+    cases["an entry at the old epoch"]["rewrappedMembers"][1]["keyEpoch"] = 0
     mismatch = _remove_body(repo_id, carol, [owner, bob], 2, 1, new_key)
     mismatch["newKeyEpoch"] = 2
     cases["newKeyEpoch != envelope keyEpoch"] = mismatch

@@ -264,6 +264,19 @@ def push_rotated(ctx: Context) -> None:
         "bad_request",
         "a roster without the caller",
     )
+    for step, roster in (
+        (
+            "a duplicate member id",
+            [material.member_entry(owner, new_key, 1), material.member_entry(owner, new_key, 1)],
+        ),
+        ("an entry at another epoch", [material.member_entry(owner, new_key, 0)]),
+    ):
+        ctx.expect_error(
+            _push(ctx, owner, repo_id, _push_body(new_key, repo_id, 1, 2, 1, rotatedMembers=roster)),
+            400,
+            "bad_request",
+            step,
+        )
     ctx.expect_unchanged(owner, repo_id, 1, 0, "rejected pushes")
     rotated = [material.member_entry(owner, new_key, 1)]
     data = ctx.expect_ok(

@@ -157,6 +157,12 @@ class Context:
     def member(self, slot: str) -> Member:
         return self.members[slot]
 
+    def reidentify(self, slot: str, member: Member) -> None:
+        """Give ``slot`` another identity (the actor resets all its state)."""
+        self.members[slot] = member
+        self._tokens.pop(slot, None)
+        self.identities[slot] = self.call(slot, "identity", **member.actor_identity())
+
     def invite(self, slot: str) -> str:
         token: str = self.identities[slot]["inviteToken"]
         return token
@@ -166,6 +172,16 @@ class Context:
         if slot not in self._tokens:
             self._tokens[slot] = material.login(self.http, self.members[slot])
         return self._tokens[slot]
+
+    def raw_request(self, method: str, path: str, body: Any, slot: str) -> dict[str, Any]:
+        """A request the runner makes itself as ``slot``; anything but 200 fails the case's set-up."""
+        resp = self.http.request(method, path, body, token=self.token(slot), note=f"runner as {slot}")
+        data = resp.json()
+        if resp.status != 200 or not isinstance(data, dict):
+            raise CaseFailed(
+                f"runner {method} {path} as {slot}", "200", f"{resp.status} {resp.body[:200]!r}", hard=True
+            )
+        return data
 
     def raw_pull(self, slot: str, repo_id: str) -> dict[str, Any]:
         """Pull as ``slot`` over raw HTTP (what the server really holds)."""

@@ -10,9 +10,11 @@ import urllib.parse
 from typing import Any
 
 from avp import crypto, federation
+from avp.interop import material
 from avp.interop.material import Member, alt, b64, unb64
 from avp.interop.model import CaseSkipped, Level
 from avp.interop.proxy import ExpireOnce, RejectTokens
+from avp.interop.rawhttp import quote_segment
 from avp.interop.scenarios.engine import Context, scenario, usernames
 
 
@@ -113,31 +115,58 @@ def reauth(ctx: Context) -> None:
     )
 
 
+def _member_with(ctx: Context, slot: str, chars: str) -> Member:
+    """A derived identity whose member id contains every one of ``chars`` (so paths need escaping)."""
+    n = 0
+    while True:
+        member = Member.derive(f"{ctx.member(slot).id}/{n}")
+        if all(c in member.id for c in chars):
+            return member
+        n += 1
+
+
 @scenario(
-    "6.path.percent-encoded-ids", "repo and member ids with + / = % & ~ and non-ASCII work across clients"
+    "6.path.percent-encoded-member-ids",
+    "member ids with + / = are escaped in fetchMemberKey paths by every client",
 )
-def percent_ids(ctx: Context) -> None:
+def percent_member_ids(ctx: Context) -> None:
     s = ctx.server
-    repo = f"pct+/=%25é&~-{os.urandom(4).hex()}"  # no space, ? or #: an avp:// address cannot carry them
+    ctx.reidentify("alice", _member_with(ctx, "alice", "+/"))
+    ctx.reidentify("bob", _member_with(ctx, "bob", "/+"))
+    repo = ctx.repo_id("pct")
     ctx.call("alice", "create_repo", server=s, repoId=repo, alts=[alt("p1")])
     ctx.call("alice", "add_member", server=s, repoId=repo, inviteToken=ctx.invite("bob"))
-    seen = ctx.call("bob", "pull", server=s, repoId=repo)
-    ctx.expect(usernames(seen.get("alts")) == ["p1"], "bob.pull", "[p1]", seen)
-    ctx.expect(
-        ctx.raw_pull("alice", repo)["manifest"].get("repoId") == repo,
-        "runner pull",
-        "the exact repoId",
-        "another id",
-    )
     for slot, other in (("bob", "alice"), ("alice", "bob")):
         member_id = ctx.member(other).id
         entry = ctx.call(slot, "fetch_member", server=s, repoId=repo, memberId=member_id)
         ctx.expect(
             entry.get("ed25519PublicKey") == member_id,
             f"{slot}.fetch_member {member_id}",
-            "that member's entry",
+            "that entry",
             entry,
         )
+
+
+@scenario(
+    "6.path.unusual-repo-ids",
+    "a repository id with + / = % & ~ and non-ASCII (valid on the wire, made by another client) is usable",
+    level=Level.SHOULD,
+)
+def unusual_repo_ids(ctx: Context) -> None:
+    s = ctx.server
+    repo = f"pct+/=%25é&~-{os.urandom(4).hex()}"  # no space, ? or #: an avp:// address cannot carry them
+    # made by the runner as alice (clients SHOULD keep to A-Za-z0-9-._~ when they create ids)
+    body, key = material.new_repo(ctx.member("alice"), repo, [alt("p1")])
+    ctx.raw_request("POST", "/v1/repos", body, "alice")
+    entry = material.member_entry(ctx.member("bob"), key, 0)
+    ctx.raw_request(
+        "POST", f"/v1/repos/{quote_segment(repo)}/add-member", {"repoId": repo, "member": entry}, "alice"
+    )
+    for slot in ("alice", "bob"):
+        seen = ctx.call(slot, "pull", server=s, repoId=repo)
+        ctx.expect(usernames(seen.get("alts")) == ["p1"], f"{slot}.pull {repo!r}", "[p1]", seen)
+    ctx.call("bob", "update", server=s, repoId=repo, addAlts=[alt("p2")])
+    ctx.expect(usernames(ctx.stored_alts("alice", repo)) == ["p1", "p2"], "server state", "[p1, p2]", "other")
 
 
 @scenario(
