@@ -12,6 +12,8 @@ import { aad, decryptPayload, deriveKek, encryptPayload, sealDataKey, unwrapData
 import { decodeInvite, decodeLocator, encodeInvite, encodeLocator, formatAddress, parseAddress } from "./federation";
 import { isObject, parseJson } from "./json";
 import { privateKeyFromRaw, rawPublic } from "./keys";
+import type { HttpError } from "./errors";
+import * as schema from "./schema";
 import { jwkThumbprint } from "./tokens";
 import { Opened, openSealedIdentity, SlotKind } from "./sealedidentity";
 
@@ -240,9 +242,38 @@ function transcriptChecks(doc: Case): Check[] {
         throw new Error(`unknown check ${chk["check"]}`);
     }
   };
-  return cases(doc).flatMap((c, i) =>
-    ((c["checks"] ?? []) as Case[]).map((chk, j): Check => [`${named(c, i)}#${j}:${chk["check"]}`, () => run(c, chk)]),
-  );
+  return cases(doc).map((c, i): Check => [named(c, i), () => {
+    wellFormed(c["request"]);
+    ((c["checks"] ?? []) as Case[]).forEach((chk, j) => {
+      try {
+        run(c, chk);
+      } catch (e) {
+        throw new Error(`check ${j} (${chk["check"]}): ${(e as Error).message}`);
+      }
+    });
+  }]);
+}
+
+/** A transcript request body passes the server's own schema for its route (wire contract §3). */
+function wellFormed(req: Case | undefined): void {
+  if (req?.["method"] !== "POST") return;
+  const path = String(req["path"]);
+  const validator =
+    path === "/api/auth/keypair/challenge" ? schema.challengeRequest
+    : path === "/api/auth/keypair/token" ? schema.tokenRequest
+    : path === "/v1/repos" ? schema.createRepoRequest
+    : path === "/v1/key-binding" ? schema.keyBindingRequest
+    : path.endsWith("/pull") ? schema.pullRequest
+    : path.endsWith("/push") ? schema.pushRequest
+    : path.endsWith("/add-member") ? schema.addMemberRequest
+    : path.endsWith("/remove-member") ? schema.removeMemberRequest
+    : null;
+  if (validator === null) throw new Error(`no schema for ${path}`);
+  try {
+    validator(req["body"]);
+  } catch (e) {
+    throw new Error(`request body is malformed: ${(e as HttpError).detail ?? (e as Error).message}`);
+  }
 }
 
 const CHECKERS: Record<string, (doc: Case) => Check[]> = {

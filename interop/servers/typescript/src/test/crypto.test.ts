@@ -3,7 +3,8 @@
 
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { decodeStd, decodeUrl, encodeStd } from "../b64";
@@ -63,6 +64,24 @@ describe("published AVP vectors", () => {
       checked += r.checked;
     }
     assert.ok(checked > 300, `only ${checked} cases checked`);
+  });
+
+  it("the transcript checker fails a malformed body and a wrong claim", { skip: existsSync(ours) ? false : `${ours} not present` }, () => {
+    const doc = JSON.parse(readFileSync(join(REPO_ROOT, "vectors", "transcript.json"), "utf8"));
+    const create = doc.cases.find((c: any) => c.request.path === "/v1/repos");
+    create.request.body.manifest.members[0].extra = 1;
+    const decrypt = doc.cases.find((c: any) => (c.checks ?? []).some((k: any) => k.check === "decrypt"));
+    decrypt.checks.find((k: any) => k.check === "decrypt").plaintext = "v1-nonexistent";
+    const dir = mkdtempSync(join(tmpdir(), "avp-ts-vectors-"));
+    try {
+      writeFileSync(join(dir, "index.json"), JSON.stringify({ vectors: [{ file: "transcript.json" }] }));
+      writeFileSync(join(dir, "transcript.json"), JSON.stringify(doc));
+      const r = verifyVectorDir(dir)["transcript.json"];
+      assert.equal(r?.failed, create === decrypt ? 1 : 2, JSON.stringify(r?.failures));
+      assert.match(r?.failures.join("\n") ?? "", /unknown field/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("key-wrap: wrapping with the fixed ephemeral key (RFC 7748 §6.1 Bob) reproduces the vector", { skip: vectors.skip }, () => {
