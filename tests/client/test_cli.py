@@ -18,6 +18,8 @@ from .conftest import avp_command, free_port
 from .hostile import HostileProxy
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "sdk.md"
+#: The CLI is a thin layer over the SDK, whose tests run against both servers: one server is enough here.
+ONLY_PYTHON_SERVER = pytest.mark.parametrize("server", ["python"], indirect=True)
 
 
 def run(
@@ -108,6 +110,7 @@ def test_secrets_are_never_taken_from_argv(tmp_path: Path) -> None:
         assert "--passphrase" not in help_text and "--access-token" not in help_text
 
 
+@ONLY_PYTHON_SERVER
 def test_repository_commands_end_to_end(tmp_path: Path, server_url: str) -> None:
     alice, bob = tmp_path / "alice", tmp_path / "bob"
     ok(run(alice, "id", "new"))
@@ -171,6 +174,7 @@ def test_every_command_has_help(tmp_path: Path, command: list[str]) -> None:
     assert "usage: avp" in ok(run(tmp_path, *command, "--help"))
 
 
+@ONLY_PYTHON_SERVER
 def test_key_change_is_refused_until_accepted(tmp_path: Path, proxy: HostileProxy) -> None:
     alice, bob = tmp_path / "alice", tmp_path / "bob"
     ok(run(alice, "id", "new"))
