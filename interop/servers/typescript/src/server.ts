@@ -241,7 +241,19 @@ async function dispatch(app: App, req: IncomingMessage, found: { route: Route; p
     }
     if (r.method === "POST") body = parseBody(bytes);
   }
-  return r.handle({ app, req, caller }, params, body);
+  // The handler runs synchronously: what it reads and writes is attributable to this request, which
+  // is answered only once that state is durable (a no-op for the in-memory store).
+  app.store.startObserving();
+  let answer: JsonValue = null;
+  let failure: unknown = null;
+  try {
+    answer = r.handle({ app, req, caller }, params, body);
+  } catch (e) {
+    failure = e;
+  }
+  await app.store.durable(app.store.observedGeneration());
+  if (failure !== null) throw failure;
+  return answer;
 }
 
 export function createServer(app: App): Server {
@@ -278,16 +290,7 @@ export function createServer(app: App): Server {
       const allow = [...new Set(candidates.map((c) => c.route.method))].join(", ");
       return fail(new HttpError("method_not_allowed", "method not allowed", undefined, { Allow: allow }));
     }
-    // Answer only once the state the request saw is durable (a no-op for the in-memory store).
-    const settle = async (): Promise<JsonValue> => {
-      const body = await dispatch(app, req, found).catch(async (e: unknown) => {
-        await app.store.durable();
-        throw e;
-      });
-      await app.store.durable();
-      return body;
-    };
-    settle().then((body) => finish(200, body, {}, null), fail);
+    dispatch(app, req, found).then((body) => finish(200, body, {}, null), fail);
   });
   return server;
 }

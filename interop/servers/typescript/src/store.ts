@@ -1,11 +1,12 @@
 // Repository state: in memory, optionally made durable in one JSON file.
 //
 // Durability is a group commit. A write changes memory at once (Node runs each request's
-// check-then-write synchronously, so it is an atomic compare-and-set), and bumps a generation
-// counter. Before answering, a request waits until the state it saw is on disk: one writer
-// snapshots the whole state to a temp file, fsyncs it, renames it over the file and fsyncs the
-// directory, then releases every request up to that generation. So no answer — a 200 or a read —
-// ever shows a state a crash could lose, and concurrent writes share one fsync.
+// check-then-write synchronously, so it is an atomic compare-and-set) and stamps the repository
+// with a new generation. A request notes the newest generation it read or wrote, and is answered
+// only once that generation is on disk: one writer snapshots the whole state to a temp file,
+// fsyncs it, renames it over the file and fsyncs the directory, then releases every request up to
+// that generation. So no answer — a 200 or a read — ever shows a state a crash could lose,
+// concurrent writes share one fsync, and a read of an untouched repository never waits.
 
 import { readFileSync } from "node:fs";
 import { open, rename } from "node:fs/promises";
@@ -37,6 +38,10 @@ export class Store {
   private readonly membership = new Map<string, number>();
   private generation = 0;
   private durableGeneration = 0;
+  /** repoId -> generation of its last write (file-backed stores only). */
+  private readonly written = new Map<string, number>();
+  /** Newest generation read or written since `startObserving`. */
+  private observed = 0;
   private waiters: Waiter[] = [];
   private flushing = false;
 
@@ -90,23 +95,37 @@ export class Store {
   }
 
   get(repoId: string): Repo | undefined {
+    this.observed = Math.max(this.observed, this.written.get(repoId) ?? 0);
     return this.repos.get(repoId);
   }
 
   reposOf(memberId: string): number {
+    this.observed = this.generation; // counts over every repository
     return this.membership.get(memberId) ?? 0;
   }
 
-  /** Make `repo` the state of `repoId` (visible at once; durable by the next `durable()`). */
+  /** Make `repo` the state of `repoId` (visible at once; durable once `durable()` resolves). */
   put(repoId: string, repo: Repo): void {
     this.install(repoId, repo);
-    if (this.file !== null) this.generation++;
+    if (this.file === null) return;
+    this.generation++;
+    this.written.set(repoId, this.generation);
+    this.observed = this.generation;
   }
 
-  /** Null when everything is already durable; else a promise for the current state on disk. */
-  durable(): Promise<void> | null {
-    if (this.durableGeneration >= this.generation) return null;
-    const generation = this.generation;
+  /** Start noting what one request's (synchronous) handler reads and writes. */
+  startObserving(): void {
+    this.observed = 0;
+  }
+
+  /** The newest generation the handler since `startObserving` read or wrote. */
+  observedGeneration(): number {
+    return this.observed;
+  }
+
+  /** Null when `generation` is already durable; else a promise that it is on disk. */
+  durable(generation: number = this.generation): Promise<void> | null {
+    if (this.durableGeneration >= generation) return null;
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ generation, resolve, reject }));
     void this.flush();
     return done;

@@ -74,6 +74,25 @@ describe("durable state", () => {
     }
   });
 
+  it("a request waits only for the writes it saw: another repository's pending write does not hold it", async () => {
+    const file = join(dir, "observe.json");
+    const store = await Store.open(file, Issuer.freshSeed());
+    const c = createBody(Identity.random(), "a");
+    const d = createBody(Identity.random(), "b");
+    store.put("a", { manifest: c.body.manifest as never, envelope: c.body.initialEnvelope as never });
+    await store.durable();
+    store.put("b", { manifest: d.body.manifest as never, envelope: d.body.initialEnvelope as never }); // pending
+    store.startObserving();
+    store.get("a");
+    assert.equal(store.durable(store.observedGeneration()), null, "a's state is already durable");
+    store.get("b");
+    const wait = store.durable(store.observedGeneration());
+    assert.ok(wait !== null, "b's write is not on disk yet");
+    await wait;
+    assert.equal(store.durable(store.observedGeneration()), null);
+    assert.equal((await Store.open(file, Issuer.freshSeed())).get("b")?.manifest.repoId, "b");
+  });
+
   it("a failed write answers 500, reports the fatal error, and never a 200", async () => {
     const sub = mkdtempSync(join(dir, "vanishing-"));
     const file = join(sub, "state.json");
