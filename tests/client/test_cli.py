@@ -197,3 +197,19 @@ def test_key_change_is_refused_until_accepted(tmp_path: Path, proxy: HostileProx
     assert refused.returncode == 3 and "error[key_changed]" in refused.stderr
     ok(run(alice, "member", "accept-key", address, bob_id, new_x))
     assert "2 member(s)" in ok(run(alice, "repo", "pull", address))
+
+
+def test_passwd_with_the_recovery_code(tmp_path: Path) -> None:
+    home = tmp_path / "me"
+    created = json.loads(ok(run(home, "id", "new", "--json", passphrase="old")))
+    env = {"AVP_RECOVERY_CODE": created["recoveryCode"], "AVP_NEW_PASSPHRASE": "new"}
+    changed = json.loads(ok(run(home, "id", "passwd", "--json", passphrase=None, env=env)))
+    assert changed["memberId"] == created["memberId"] and changed["recoveryCode"] != created["recoveryCode"]
+    assert run(home, "id", "export", passphrase="old").returncode == 3
+    old_code = run(home, "id", "export", passphrase=None, env={"AVP_RECOVERY_CODE": created["recoveryCode"]})
+    assert old_code.returncode == 3 and "invalid_passphrase" in old_code.stderr
+    token = ok(run(home, "id", "export", passphrase="new"))
+    assert (
+        ok(run(home, "id", "export", passphrase=None, env={"AVP_RECOVERY_CODE": changed["recoveryCode"]}))
+        == token
+    )

@@ -1,4 +1,4 @@
-"""``avp id new|show|export``, and the helpers the client commands share (home, unlock, output).
+"""``avp id new|show|export|passwd``, and the helpers the client commands share (home, unlock, output).
 
 Secrets never come from the command line (it is visible to other users in the process list):
 the passphrase is read from ``AVP_PASSPHRASE`` or prompted for; ``AVP_RECOVERY_CODE`` unlocks with
@@ -21,6 +21,7 @@ from avp.identity import Identity
 
 PASSPHRASE_ENV = "AVP_PASSPHRASE"  # noqa: S105 - the name of a variable, not a secret
 RECOVERY_CODE_ENV = "AVP_RECOVERY_CODE"
+NEW_PASSPHRASE_ENV = "AVP_NEW_PASSPHRASE"  # noqa: S105 - the name of a variable, not a secret
 
 
 class UsageError(Exception):
@@ -66,11 +67,11 @@ def secret_input(env: str, prompt: str) -> str:
     return getpass.getpass(prompt)
 
 
-def new_passphrase() -> str:
-    value = os.environ.get(PASSPHRASE_ENV)
+def new_passphrase(env: str = PASSPHRASE_ENV) -> str:
+    value = os.environ.get(env)
     if value:
         return value
-    first = secret_input(PASSPHRASE_ENV, "new passphrase: ")
+    first = secret_input(env, "new passphrase: ")
     if getpass.getpass("repeat the passphrase: ") != first:
         raise UsageError("the passphrases differ")
     return first
@@ -137,6 +138,15 @@ def register(subparsers: Any) -> None:
     show.add_argument("--member-id", action="store_true", help="print only the member id (for scripts)")
     show.set_defaults(func=guarded(cmd_show))
 
+    passwd = sub.add_parser(
+        "passwd",
+        help="set a new passphrase (unlock with the old one, or with AVP_RECOVERY_CODE)",
+        description=f"The new passphrase comes from {NEW_PASSPHRASE_ENV} or a prompt. A new recovery"
+        " code is printed (the old one stops working).",
+    )
+    add_common(passwd)
+    passwd.set_defaults(func=guarded(cmd_passwd))
+
     export = sub.add_parser("export", help="print your invite-request token for an inviter")
     add_common(export)
     export.add_argument(
@@ -162,6 +172,24 @@ def cmd_new(args: argparse.Namespace) -> int:
     print(f"identity written to {path}", file=sys.stderr)
     print("keep the recovery code somewhere safe: it is shown only once", file=sys.stderr)
     emit(args, data, f"member id:     {identity.member_id}\nrecovery code: {recovery_code}")
+    return EXIT_OK
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    identity = unlock(args)
+    recovery_code = Identity.new_recovery_code()
+    path = save_identity(
+        identity, new_passphrase(NEW_PASSPHRASE_ENV), args.home, recovery_code=recovery_code, overwrite=True
+    )
+    print(
+        f"identity re-sealed in {path}; the old passphrase and recovery code no longer open it",
+        file=sys.stderr,
+    )
+    emit(
+        args,
+        {"memberId": identity.member_id, "recoveryCode": recovery_code},
+        f"recovery code: {recovery_code}",
+    )
     return EXIT_OK
 
 
