@@ -70,10 +70,6 @@ class CaseResult:
     transcript: list[dict[str, Any]] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def counts_as_failure(self) -> bool:
-        return self.outcome is Outcome.FAIL
-
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "kind": self.kind.value,
