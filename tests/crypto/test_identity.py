@@ -130,3 +130,63 @@ def test_tampered_or_unknown_documents() -> None:
     extra["slots"][0]["surprise"] = 1
     with pytest.raises(InvalidEncoding):
         avp.Identity.open(json.dumps(extra), "pw")
+
+
+def _slot_aad(kind: str, doc: dict[str, object]) -> bytes:
+    return "\x1f".join(
+        ["avp-identity/v1", kind, str(doc["ed25519PublicKey"]), str(doc["x25519PublicKey"])]
+    ).encode()
+
+
+def _reference_kek(secret: bytes, kdf: dict[str, object]) -> bytes:
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+    return Argon2id(
+        salt=base64.b64decode(str(kdf["salt"])),
+        length=32,
+        iterations=int(str(kdf["iterations"])),
+        lanes=int(str(kdf["parallelism"])),
+        memory_cost=int(str(kdf["memoryKib"])),
+    ).derive(secret)
+
+
+def test_sealed_format_matches_the_documentation_with_reference_primitives() -> None:
+    """Open a sealed file with pyca's Argon2id and AES-GCM following the README; then build one the
+    same way and open it with avp."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    ident = avp.Identity.generate()
+    code = avp.Identity.new_recovery_code()
+    doc = json.loads(ident.seal("pässwörd", recovery_code=code, **FAST))
+    secrets = ident.export_ed25519_seed() + ident.export_x25519_private()
+    for slot, secret in zip(doc["slots"], ("pässwörd".encode(), code.replace("-", "").encode())):
+        kek = _reference_kek(secret, slot["kdf"])
+        plain = AESGCM(kek).decrypt(
+            base64.b64decode(slot["iv"]), base64.b64decode(slot["ciphertext"]), _slot_aad(slot["kind"], doc)
+        )
+        assert plain == secrets
+
+    other = avp.Identity.generate()
+    kdf = {"name": "argon2id", "version": 19, "memoryKib": 128, "iterations": 2, "parallelism": 1}
+    kdf["salt"] = base64.b64encode(bytes(range(16))).decode()
+    built: dict[str, object] = {
+        "format": "avp-identity",
+        "version": 1,
+        "ed25519PublicKey": other.member_id,
+        "x25519PublicKey": other.x25519_public_key_b64,
+    }
+    iv = bytes(12)
+    ciphertext = AESGCM(_reference_kek(b"hunter2", kdf)).encrypt(
+        iv, other.export_ed25519_seed() + other.export_x25519_private(), _slot_aad("passphrase", built)
+    )
+    built["slots"] = [
+        {
+            "kind": "passphrase",
+            "kdf": kdf,
+            "cipher": "AES-256-GCM",
+            "iv": base64.b64encode(iv).decode(),
+            "ciphertext": base64.b64encode(ciphertext).decode(),
+        }
+    ]
+    opened = avp.Identity.open(json.dumps(built), "hunter2")
+    assert opened.export_x25519_private() == other.export_x25519_private()
