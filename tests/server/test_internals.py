@@ -217,13 +217,11 @@ def test_avp_serve_refuses_bad_configuration(tmp_path: Path) -> None:
         [sys.executable, "-m", "avp.cli", "serve"], env=env, capture_output=True, text=True, timeout=60
     )
     assert r.returncode == 2 and "AVP_MAX_BODY_BYTES" in r.stderr
-    r = subprocess.run(
-        [sys.executable, "-m", "avp.cli", "serve", "--db", "memory:", "--workers", "2"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert r.returncode == 2
+    for args in (["--db", "memory:", "--workers", "2"], ["--workers", "0"], ["--max-body-bytes", "0"]):
+        r = subprocess.run(
+            [sys.executable, "-m", "avp.cli", "serve", *args], capture_output=True, text=True, timeout=60
+        )
+        assert r.returncode == 2 and "error" in r.stderr, args
 
 
 def test_public_url_is_the_base_and_the_issuer(start_server: Callable[..., ServerProcess]) -> None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from avp.server.config import ENV, ServerConfig, from_env, to_env, with_values
+from avp.server.config import ENV, LOG_LEVELS, ServerConfig, from_env, to_env, with_values
 
 
 def register(subparsers: Any) -> None:
@@ -21,7 +21,7 @@ def register(subparsers: Any) -> None:
     env = {name: var for name, var, _ in ENV}
     defaults = ServerConfig()
 
-    def flag(name: str, *flags: str, kind: type = str, help: str) -> None:
+    def flag(name: str, *flags: str, kind: type = str, metavar: str = "N", help: str, **extra: Any) -> None:
         default = defaults
         for part in name.split("."):
             default = getattr(default, part)
@@ -30,16 +30,30 @@ def register(subparsers: Any) -> None:
             dest=name,
             type=kind,
             default=None,
+            metavar=metavar,
             help=f"{help} [env {env[name]}; default {default}]",
+            **extra,
         )
 
-    flag("host", "--host", help="address to listen on")
+    flag("host", "--host", metavar="ADDRESS", help="address to listen on")
     flag("port", "--port", kind=int, help="TCP port")
-    flag("db", "--db", help="storage: a SQLite file path, 'memory:', or a postgresql:// URL")
-    flag("log_level", "--log-level", help="debug, info, warning or error")
-    flag("public_url", "--public-url", help="base URL clients use (e.g. the https URL of a TLS proxy)")
+    flag("db", "--db", metavar="DB", help="storage: a SQLite file path, 'memory:', or a postgresql:// URL")
+    flag(
+        "log_level", "--log-level", metavar="LEVEL", help="debug, info, warning or error", choices=LOG_LEVELS
+    )
+    flag(
+        "public_url",
+        "--public-url",
+        metavar="URL",
+        help="base URL clients use (e.g. the https URL of a TLS proxy)",
+    )
     flag("workers", "--workers", kind=int, help="server processes (not with --db memory:)")
-    flag("signing_key_file", "--signing-key-file", help="file with the issuer's base64 Ed25519 seed")
+    flag(
+        "signing_key_file",
+        "--signing-key-file",
+        metavar="PATH",
+        help="file with the issuer's base64 Ed25519 seed",
+    )
     flag("limits.max_body_bytes", "--max-body-bytes", kind=int, help="largest request body")
     flag("limits.max_repos_per_member", "--max-repos-per-member", kind=int, help="repos a member may be in")
     flag("limits.max_members_per_repo", "--max-members-per-repo", kind=int, help="members per repository")

@@ -55,15 +55,35 @@ ENV: tuple[tuple[str, str, type], ...] = (
 )
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
 def with_values(config: ServerConfig, values: Mapping[str, Any]) -> ServerConfig:
-    """Overlay ``{"port": 1, "limits.max_body_bytes": 2, ...}`` (None values are skipped)."""
+    """Overlay ``{"port": 1, "limits.max_body_bytes": 2, ...}`` (None values are skipped) and
+    check the result; ValueError names the first bad setting."""
     top = {k: v for k, v in values.items() if v is not None and not k.startswith("limits.")}
     lim = {k[7:]: v for k, v in values.items() if v is not None and k.startswith("limits.")}
     known = {f.name for f in fields(Limits)}
     if set(lim) - known:
         raise ValueError(f"unknown limits: {sorted(set(lim) - known)}")
     out = replace(config, **top)
-    return replace(out, limits=replace(out.limits, **lim)) if lim else out
+    out = replace(out, limits=replace(out.limits, **lim)) if lim else out
+    _check(out)
+    return out
+
+
+def _check(config: ServerConfig) -> None:
+    if not 0 <= config.port <= 65535:
+        raise ValueError(f"port {config.port} is not in 0..65535")
+    if config.workers < 1:
+        raise ValueError("workers must be at least 1")
+    if config.log_level.lower() not in LOG_LEVELS:
+        raise ValueError(f"log level {config.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+    if config.public_url is not None and not config.public_url.startswith(("http://", "https://")):
+        raise ValueError("the public URL must start with http:// or https://")
+    for item in fields(Limits):
+        if getattr(config.limits, item.name) < 1:
+            raise ValueError(f"{item.name} must be at least 1")
 
 
 def from_env(environ: Mapping[str, str], base: Optional[ServerConfig] = None) -> ServerConfig:
