@@ -74,7 +74,7 @@ def test_small_matrix_across_implementations(tmp_path: Path) -> None:
     suites = ET.parse(tmp_path / "junit.xml").getroot()
     assert suites.tag == "testsuites" and sum(int(s.get("tests", 0)) for s in suites) == len(cases)
     page = (tmp_path / "matrix.html").read_text()
-    assert "<table" in page and "python+typescript<br>@typescript" in page and "<script" not in page
+    assert "<table" in page and "python+<wbr>typescript<br>@typescript" in page and "<script" not in page
     logs = list((tmp_path / "pairs").glob("*.log"))
     assert len(logs) == 8 + 2  # one per scenario column, one per vectors client
     # no secret anywhere in the reports: no bearer token, no JWT, no actor seed

@@ -20,10 +20,10 @@ h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px}
 .meta{color:#566;margin-bottom:12px} .meta span{margin-right:18px}
 .badge{display:inline-block;padding:2px 10px;border-radius:10px;font-weight:600;color:#fff}
 .ok{background:#1f8a4c} .bad{background:#c0392b}
-table{border-collapse:collapse;margin:6px 0 10px} th,td{border:1px solid #d5dae1;padding:3px 8px}
+table{border-collapse:collapse;margin:6px 0 10px} th,td{border:1px solid #d5dae1;padding:3px 6px}
 th{background:#f2f4f7;font-weight:600;white-space:nowrap}
 th.row{text-align:left;font-family:ui-monospace,monospace;font-weight:500}
-td{text-align:center;font-size:12px;font-weight:600;min-width:52px}
+td{text-align:center;font-size:12px;font-weight:600;min-width:40px}
 td.pass{background:#d4f1df;color:#135c33} td.fail{background:#f9d0cb;color:#8d1f14}
 td.warn{background:#fdebc8;color:#7a5200} td.unsupported{background:#e3e1f7;color:#3d3580}
 td.skipped{background:#eceff3;color:#59616d} td.none{background:#fafbfc;color:#aab}
@@ -43,8 +43,8 @@ def _table(kind: str, cases: list[dict[str, Any]]) -> str:
     cells = {(c["id"], c["column"]): c for c in cases}
     summaries = {c["id"]: c.get("summary", "") for c in cases}
     out = [f"<h2>{_e(TITLES.get(kind, kind))}</h2><table><tr><th></th>"]
-    # "a+b@server" headers break before the server so that eight columns fit a screen
-    out += [f"<th>{_e(col).replace('@', '<br>@')}</th>" for col in cols]
+    # "a+b@server" headers break before the server (and may after "+") so eight columns fit a screen
+    out += [f"<th>{_e(col).replace('+', '+<wbr>').replace('@', '<br>@')}</th>" for col in cols]
     out.append("</tr>")
     for row in rows:
         out.append(f'<tr><th class="row" title="{_e(summaries[row])}">{_e(row)}</th>')
