@@ -11,16 +11,16 @@ import pytest
 from .api import Api, error_code
 
 
-def test_discovery_document(api: Api, server_url: str) -> None:
+def test_discovery_document(api: Api) -> None:
     r = api.call("GET", "/.well-known/avp")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/json")
     doc = r.json()
     assert doc["profiles"] == ["http-json"]
     assert doc["avpVersion"] == "0.4"
-    host = server_url.split("://", 1)[1]
-    assert doc["issuerJwksUrl"].endswith(host + "/.well-known/jwks.json")
-    assert doc["keyBindingUrl"].endswith(host + "/v1/key-binding")
+    base = doc["issuerJwksUrl"].removesuffix("/.well-known/jwks.json")
+    assert base != doc["issuerJwksUrl"] and base.startswith(("http://", "https://"))
+    assert doc["keyBindingUrl"] == base + "/v1/key-binding"
     limits = doc["limits"]
     for name in (
         "maxBodyBytes",
@@ -33,7 +33,10 @@ def test_discovery_document(api: Api, server_url: str) -> None:
     assert {"name", "language", "version"} <= set(doc["implementation"])
 
 
-def test_discovery_base_follows_host_header(api: Api) -> None:
+def test_discovery_base_follows_host_header(api: Api, server_url: str) -> None:
+    doc = api.call("GET", "/.well-known/avp").json()
+    if doc["issuerJwksUrl"] != server_url + "/.well-known/jwks.json":
+        pytest.skip("the server has a configured public URL (its base does not follow Host)")
     r = api.call("GET", "/.well-known/avp", headers={"Host": "vault.example:4443"})
     assert r.json()["issuerJwksUrl"] == "http://vault.example:4443/.well-known/jwks.json"
 
