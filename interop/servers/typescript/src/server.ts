@@ -179,6 +179,8 @@ function bearer(app: App, req: IncomingMessage): string {
 }
 
 class BodyTooLarge extends Error {}
+/** The client closed the connection before its body arrived: nobody to answer. */
+class ClientGone extends Error {}
 
 /** Read the body, giving up (BodyTooLarge) as soon as it passes `limit`. */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -196,7 +198,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     req.on("data", onData);
     req.on("end", () => resolve(Buffer.concat(chunks, size)));
-    req.on("error", reject);
+    req.on("error", () => reject(new ClientGone()));
+    req.on("close", () => {
+      if (!req.complete) reject(new ClientGone());
+    });
   });
 }
 
@@ -262,14 +267,18 @@ export function createServer(app: App): Server {
     const rawPath = (req.url ?? "/").split("?")[0] as string;
     const segments = rawPath.startsWith("/") ? rawPath.split("/").slice(1) : [];
     let template = "(unknown)";
+    // One line per request: method, route template (never raw ids), status, code, duration.
+    const log = (status: number, code: string | null): void => {
+      if (!app.config.log) return;
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      process.stdout.write(`${JSON.stringify({ method: req.method, route: template, status, code, ms: Math.round(ms * 100) / 100 })}\n`);
+    };
     const finish = (status: number, body: JsonValue, headers: Record<string, string>, code: string | null): void => {
       send(res, status, body, headers);
-      if (app.config.log) {
-        const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        process.stdout.write(`${JSON.stringify({ method: req.method, route: template, status, code, ms: Math.round(ms * 100) / 100 })}\n`);
-      }
+      log(status, code);
     };
     const fail = (e: unknown): void => {
+      if (e instanceof ClientGone) return log(499, "client_closed");
       if (e instanceof HttpError) {
         const headers = { ...e.headers };
         // An oversized body is answered unread; close rather than read the rest.

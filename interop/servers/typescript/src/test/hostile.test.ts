@@ -69,6 +69,22 @@ describe("body limit", () => {
   });
 });
 
+describe("clients that go away", () => {
+  it("a connection closed mid-body is dropped quietly and the server keeps serving", async () => {
+    const { port } = new URL(srv.url);
+    await new Promise<void>((done) => {
+      const sock = connect(Number(port), "127.0.0.1", () => {
+        sock.write("POST /api/auth/keypair/challenge HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"ed25");
+        setImmediate(() => {
+          sock.destroy();
+          done();
+        });
+      });
+    });
+    assert.equal((await call(srv.url, "GET", "/.well-known/avp")).status, 200);
+  });
+});
+
 describe("strict JSON", () => {
   const key = encodeStd(Buffer.alloc(32));
   const bodies: Array<[string, string | Buffer]> = [
