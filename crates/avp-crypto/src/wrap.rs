@@ -1,7 +1,5 @@
 //! The `X25519-HKDF-SHA256-AESGCM-v1` key wrap (AVP-PROTOCOL §3).
 
-use rayon::prelude::*;
-
 use crate::aead::{self, IV_LEN, TAG_LEN};
 use crate::encoding::{b64decode_32, b64decode_strict, b64encode};
 use crate::error::{Error, Result};
@@ -98,12 +96,35 @@ pub fn wrap_key_deterministic(
     })
 }
 
-/// Wrap one data key to many recipients, in parallel on rayon's pool. Fails on the first bad key.
+/// Below this many recipients per thread, starting a thread costs more than it saves.
+const MIN_PER_THREAD: usize = 8;
+
+/// Wrap one data key to many recipients, on every core. Fails on the first bad key.
+///
+/// Threads are scoped to the call (no global pool), so a process that forks after using it
+/// cannot inherit a pool whose threads are gone.
 pub fn wrap_key_many(data_key: &Secret32, recipients: &[[u8; 32]]) -> Result<Vec<WrappedKey>> {
-    recipients
-        .par_iter()
-        .map(|r| wrap_key(data_key, r))
-        .collect()
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = cores.min(recipients.len() / MIN_PER_THREAD).max(1);
+    if threads == 1 {
+        return recipients.iter().map(|r| wrap_key(data_key, r)).collect();
+    }
+    let chunk = recipients.len().div_ceil(threads);
+    let parts: Vec<Result<Vec<WrappedKey>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = recipients
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|r| wrap_key(data_key, r)).collect()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a wrap thread panicked"))
+            .collect()
+    });
+    let mut out = Vec::with_capacity(recipients.len());
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
 }
 
 /// Unwrap with the recipient's private key. Every authentication failure is `InvalidTag`.
@@ -161,7 +182,8 @@ mod tests {
 
     #[test]
     fn many_recipients_each_unwrap() {
-        let keys: Vec<_> = (0..8).map(|_| x25519::generate()).collect();
+        // Enough recipients for several threads, and an uneven last chunk.
+        let keys: Vec<_> = (0..37).map(|_| x25519::generate()).collect();
         let publics: Vec<_> = keys.iter().map(|k| k.1).collect();
         let data_key = Secret32::random();
         let wrapped = wrap_key_many(&data_key, &publics).unwrap();
