@@ -51,8 +51,11 @@ _INSERT_REPO = (
     "INSERT INTO repos (repo_id, rev, payload_version, key_epoch, manifest, envelope)"
     " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
 )
+# One statement reads the row and its member index from one snapshot.
 _LOAD_REPO = (
-    "SELECT repo_id, rev, payload_version, key_epoch, manifest, envelope FROM repos WHERE repo_id = %s"
+    "SELECT repo_id, rev, payload_version, key_epoch, manifest, envelope,"
+    " array(SELECT member_id FROM repo_members m WHERE m.repo_id = r.repo_id ORDER BY member_id)"
+    " FROM repos r WHERE repo_id = %s"
 )
 #: Arbitrary constant key of the advisory lock that serializes migrations across processes.
 _MIGRATION_LOCK = 0x415650
@@ -160,17 +163,11 @@ class PostgresStore(Store):
                 )
 
     def load(self, repo_id: str) -> Optional[RepoRecord]:
-        with self._conn() as conn, conn.transaction():
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            row = conn.execute(
-                _LOAD_REPO,
-                (repo_id,),
-            ).fetchone()
-            members = conn.execute("SELECT member_id FROM repo_members WHERE repo_id = %s", (repo_id,))
-            member_ids = tuple(sorted(m for (m,) in members.fetchall()))
+        with self._conn() as conn:
+            row = conn.execute(_LOAD_REPO, (repo_id,)).fetchone()
         if row is None:
             return None
-        return RepoRecord(row[0], row[1], row[2], row[3], row[4], row[5], member_ids)
+        return RepoRecord(row[0], row[1], row[2], row[3], row[4], row[5], tuple(row[6]))
 
     def pull(self, repo_id: str, member_id: str, known_version: int) -> Optional[PullView]:
         with self._conn() as conn:

@@ -54,8 +54,11 @@ _INSERT_REPO = (
     "INSERT INTO repos (repo_id, rev, payload_version, key_epoch, manifest, envelope)"
     " VALUES (?, ?, ?, ?, ?, ?)"
 )
+# One statement reads the row and its member index from one snapshot ("," is not a base64 character).
 _LOAD_REPO = (
-    "SELECT repo_id, rev, payload_version, key_epoch, manifest, envelope FROM repos WHERE repo_id = ?"
+    "SELECT repo_id, rev, payload_version, key_epoch, manifest, envelope,"
+    " (SELECT group_concat(member_id, ',') FROM repo_members m WHERE m.repo_id = r.repo_id)"
+    " FROM repos r WHERE repo_id = ?"
 )
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
@@ -254,21 +257,11 @@ class SqliteStore(Store):
         self._write(create)
 
     def load(self, repo_id: str) -> Optional[RepoRecord]:
-        conn = self._conn()
-        # One read transaction for the row and its index, so they are from the same commit.
-        conn.execute("BEGIN")
-        try:
-            row = conn.execute(
-                _LOAD_REPO,
-                (repo_id,),
-            ).fetchone()
-            members = conn.execute("SELECT member_id FROM repo_members WHERE repo_id = ?", (repo_id,))
-            member_ids = tuple(sorted(m for (m,) in members))
-        finally:
-            conn.execute("COMMIT")
+        row = self._conn().execute(_LOAD_REPO, (repo_id,)).fetchone()
         if row is None:
             return None
-        return RepoRecord(row[0], row[1], row[2], row[3], row[4], row[5], member_ids)
+        members = tuple(sorted(row[6].split(","))) if row[6] else ()
+        return RepoRecord(row[0], row[1], row[2], row[3], row[4], row[5], members)
 
     def pull(self, repo_id: str, member_id: str, known_version: int) -> Optional[PullView]:
         row = self._conn().execute(_PULL, (known_version, member_id, repo_id)).fetchone()
