@@ -230,13 +230,10 @@ export class Session {
       const pin = prev?.pinned.get(e.ed25519PublicKey);
       if (pin !== undefined && pin !== e.x25519PublicKey) throw new ClientError("key_changed", "a known member's X25519 key changed");
     }
-    if (answer.unchanged === true && prev !== undefined && m.payloadVersion === known) {
-      return { state: this.remember(server, m, prev.dataKey, prev.alts), unchanged: true };
-    }
     if (answer.unchanged === true) {
-      // Nothing cached to show (first pull at this version): ask again for the envelope.
-      this.repos.delete(`${server}\n${repoId}`);
-      return this.fetchState(server, repoId);
+      // Only the version this client holds can be unchanged (versions start at 1, `known` at 0).
+      if (prev === undefined || m.payloadVersion !== known) throw protocol("'unchanged' for a version this client does not hold");
+      return { state: this.remember(server, m, prev.dataKey, prev.alts), unchanged: true };
     }
     const env = answer.envelope;
     if (env === null || typeof env !== "object" || typeof env.iv !== "string" || typeof env.ciphertext !== "string") {
