@@ -261,6 +261,8 @@ def run(opts: Options, say: Callable[[str], None] = lambda m: print(m, file=sys.
     )
     vec_ids = [f for f in files if selected(f"vectors.{f.removesuffix('.json')}", opts.include, opts.exclude)]
     total = scenario_cases + len(checks) * len(servers) + len(vec_ids) * len(clients)
+    if total == 0:
+        raise ValueError("no case matches the selection (--scenario/--exclude, --client/--server)")
     if opts.dry_run:
         return RunResult(
             [],

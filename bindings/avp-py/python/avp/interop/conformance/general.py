@@ -109,3 +109,44 @@ def auth_before_existence(ctx: Context) -> None:
     repo_id = new_repo_id()
     resp = ctx.request("POST", ctx.repo_path(repo_id, "pull"), {"repoId": repo_id, "knownPayloadVersion": 0})
     ctx.expect_error(resp, 401, "unauthorized", "pull unknown repo without a token")
+
+
+#: bodies no route accepts; each must get a 4xx with a code, never a 5xx
+GARBAGE_BODIES: tuple[bytes, ...] = (
+    b"",
+    b"null",
+    b"[]",
+    b'{"repoId":',
+    b"\x00\xff\xfe garbage",
+    b'{"repoId": 1e999999, "knownPayloadVersion": -0.0}',
+    b'{"manifest": {"members": [null]}, "initialEnvelope": []}',
+    b'"' + b"\\u0000" * 64 + b'"',
+)
+
+
+@check(
+    "1.errors.no-5xx-for-garbage", "malformed bodies on every POST route get a 4xx with a code, never a 5xx"
+)
+def no_5xx(ctx: Context) -> None:
+    member = Member.random()
+    repo_id, _body, _key = ctx.create(member)
+    token = ctx.token(member)
+    routes = [
+        "/api/auth/keypair/challenge",
+        "/api/auth/keypair/token",
+        "/v1/repos",
+        "/v1/key-binding",
+        *(ctx.repo_path(repo_id, action) for action in ("pull", "push", "add-member", "remove-member")),
+    ]
+    for route in routes:
+        for raw in GARBAGE_BODIES:
+            resp = ctx.request("POST", route, raw, token=token)
+            data = resp.json()
+            code = data.get("code") if isinstance(data, dict) else None
+            ctx.expect(
+                400 <= resp.status < 500 and isinstance(code, str),
+                f"POST {route} with {raw[:24]!r}",
+                "a 4xx with a code",
+                f"{resp.status} {resp.body[:120]!r}",
+            )
+    ctx.expect_unchanged(member, repo_id, 1, 0, "garbage requests")
