@@ -8,6 +8,7 @@ use crate::errors::IntoPyResult;
 
 type LocatorTuple = (String, String, Option<String>, Option<u64>, Option<String>);
 
+/// Invite-request token of two base64 public keys.
 #[pyfunction]
 fn encode_invite(
     py: Python<'_>,
@@ -21,12 +22,14 @@ fn encode_invite(
     .py(py)
 }
 
+/// Decode an invite-request token: (ed25519_public_key, x25519_public_key).
 #[pyfunction]
 fn decode_invite(py: Python<'_>, token: String) -> PyResult<(String, String)> {
     let i = fed::decode_invite(&token).py(py)?;
     Ok((i.ed25519_public_key, i.x25519_public_key))
 }
 
+/// Repository-locator token.
 #[pyfunction]
 #[pyo3(signature = (host, repo_id, scheme_id = None, key_epoch = None, issuer_jwks_url = None))]
 fn encode_locator(
@@ -51,6 +54,7 @@ fn encode_locator(
     .py(py)
 }
 
+/// Decode a repository-locator token: (host, repo_id, scheme_id, key_epoch, issuer_jwks_url).
 #[pyfunction]
 fn decode_locator(py: Python<'_>, token: String) -> PyResult<LocatorTuple> {
     let l = fed::decode_locator(&token).py(py)?;
@@ -63,12 +67,14 @@ fn decode_locator(py: Python<'_>, token: String) -> PyResult<LocatorTuple> {
     ))
 }
 
+/// Parse avp://host[:port]/repoId: (host, repo_id).
 #[pyfunction]
 fn parse_address(py: Python<'_>, uri: String) -> PyResult<(String, String)> {
     let a = fed::parse_address(&uri).py(py)?;
     Ok((a.host, a.repo_id))
 }
 
+/// Format avp://host/repoId after checking both parts.
 #[pyfunction]
 fn format_address(py: Python<'_>, host: String, repo_id: String) -> PyResult<String> {
     fed::format_address(&host, &repo_id).py(py)

@@ -44,6 +44,7 @@ pub fn seal_into_bytes<'py>(
     })
 }
 
+/// The payload AAD: UTF8(repo_id) ‖ 0x1F ‖ int64BE(payload_version) ‖ int64BE(key_epoch).
 #[pyfunction]
 fn aad<'py>(
     py: Python<'py>,
@@ -57,6 +58,7 @@ fn aad<'py>(
     ))
 }
 
+/// AES-256-GCM under the data key with the envelope AAD and a fresh IV: (iv, ciphertext ‖ tag).
 #[pyfunction]
 fn seal_payload<'py>(
     py: Python<'py>,
@@ -94,6 +96,7 @@ fn hazmat_seal<'py>(
     seal_into_bytes(py, &key, iv, &aad, &plaintext)
 }
 
+/// `seal_payload` with a caller-chosen IV (vectors only: never repeat an IV under a key).
 #[pyfunction]
 #[pyo3(signature = (key, repo_id, payload_version, key_epoch, plaintext, *, iv))]
 fn hazmat_seal_payload<'py>(
@@ -118,6 +121,7 @@ fn hazmat_seal_payload<'py>(
     Ok((PyBytes::new(py, &iv_arr), ct))
 }
 
+/// Decrypt a payload; any mismatch (key, header, IV, tampering) raises InvalidTag.
 #[pyfunction]
 fn open_payload<'py>(
     py: Python<'py>,
@@ -183,6 +187,7 @@ fn hazmat_aes256gcm_open<'py>(
     Ok(PyBytes::new(py, &out))
 }
 
+/// HKDF-SHA256 (RFC 5869) of `length` bytes (1..=8160).
 #[pyfunction]
 fn hkdf_sha256<'py>(
     py: Python<'py>,
@@ -196,6 +201,7 @@ fn hkdf_sha256<'py>(
     Ok(PyBytes::new(py, &out))
 }
 
+/// X25519 (RFC 7748) shared secret, raw; an all-zero result raises InvalidKey.
 #[pyfunction]
 #[pyo3(name = "x25519")]
 fn x25519_dh<'py>(
@@ -209,6 +215,7 @@ fn x25519_dh<'py>(
     Ok(PyBytes::new(py, shared.expose()))
 }
 
+/// The X25519 public key of a 32-byte private key.
 #[pyfunction]
 fn x25519_public_key<'py>(
     py: Python<'py>,
@@ -218,6 +225,7 @@ fn x25519_public_key<'py>(
     Ok(PyBytes::new(py, &x25519::public_key(&private)))
 }
 
+/// A fresh X25519 keypair: (private, public).
 #[pyfunction]
 fn x25519_generate(py: Python<'_>) -> (Bound<'_, PyBytes>, Bound<'_, PyBytes>) {
     let (private, public) = x25519::generate();
@@ -227,6 +235,7 @@ fn x25519_generate(py: Python<'_>) -> (Bound<'_, PyBytes>, Bound<'_, PyBytes>) {
     )
 }
 
+/// Whether an X25519 public key is a low-order point (every shared secret with it is zero).
 #[pyfunction]
 fn is_low_order_x25519(public: &Bound<'_, PyAny>) -> PyResult<bool> {
     Ok(x25519::is_low_order(&public32(
@@ -235,6 +244,7 @@ fn is_low_order_x25519(public: &Bound<'_, PyAny>) -> PyResult<bool> {
     )?))
 }
 
+/// The Ed25519 public key of a 32-byte seed.
 #[pyfunction]
 fn ed25519_public_key<'py>(
     py: Python<'py>,
@@ -244,12 +254,14 @@ fn ed25519_public_key<'py>(
     Ok(PyBytes::new(py, &ed25519::public_key(&seed)))
 }
 
+/// A fresh Ed25519 keypair: (seed, public).
 #[pyfunction]
 fn ed25519_generate(py: Python<'_>) -> (Bound<'_, PyBytes>, Bound<'_, PyBytes>) {
     let (seed, public) = ed25519::generate();
     (PyBytes::new(py, seed.expose()), PyBytes::new(py, &public))
 }
 
+/// A deterministic Ed25519 signature (RFC 8032).
 #[pyfunction]
 fn ed25519_sign<'py>(
     py: Python<'py>,
@@ -266,6 +278,7 @@ fn signature64(sig: &[u8]) -> Option<[u8; 64]> {
     sig.try_into().ok()
 }
 
+/// Verify under the project's strict policy (see the crate README); False on any rejection.
 #[pyfunction]
 fn ed25519_verify(
     public: &Bound<'_, PyAny>,
@@ -278,6 +291,7 @@ fn ed25519_verify(
     Ok(signature64(&signature).is_some_and(|s| ed25519::verify(&public, &message, &s)))
 }
 
+/// The key-binding message UTF8(ed25519_b64 + "|" + x25519_b64); both must be strict base64 of 32 bytes.
 #[pyfunction]
 fn key_binding_message(
     py: Python<'_>,
@@ -288,6 +302,7 @@ fn key_binding_message(
     Ok(PyBytes::new(py, &msg))
 }
 
+/// The issuer's Ed25519 signature over the key-binding message.
 #[pyfunction]
 fn key_binding_sign<'py>(
     py: Python<'py>,
@@ -300,6 +315,7 @@ fn key_binding_sign<'py>(
     Ok(PyBytes::new(py, &sig))
 }
 
+/// Verify an issuer's key-binding signature (strict policy).
 #[pyfunction]
 fn key_binding_verify(
     py: Python<'_>,
@@ -318,11 +334,13 @@ fn key_binding_verify(
     }
 }
 
+/// A fresh random 32-byte data key.
 #[pyfunction]
 fn generate_data_key(py: Python<'_>) -> Bound<'_, PyBytes> {
     PyBytes::new(py, Secret32::random().expose())
 }
 
+/// Decode standard base64 strictly (canonical padding and bits, no whitespace); optional exact length.
 #[pyfunction]
 #[pyo3(signature = (text, length = None))]
 fn b64decode_strict(
@@ -334,6 +352,7 @@ fn b64decode_strict(
     Ok(PyBytes::new(py, &out))
 }
 
+/// Standard base64 with padding.
 #[pyfunction]
 fn b64encode(data: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(encoding::b64encode(&buf(data, "data")?))

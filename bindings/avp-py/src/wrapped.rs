@@ -126,6 +126,7 @@ impl WrappedKey {
     }
 }
 
+/// Wrap a 32-byte data key to one recipient (X25519-HKDF-SHA256-AESGCM-v1).
 #[pyfunction]
 fn wrap_key(
     data_key: &Bound<'_, PyAny>,
@@ -136,6 +137,7 @@ fn wrap_key(
     Ok(WrappedKey(wrap::wrap_key(&key, &public).py(data_key.py())?))
 }
 
+/// `wrap_key` with a caller-chosen ephemeral key and IV (vectors only).
 #[pyfunction]
 #[pyo3(signature = (data_key, recipient_x25519_public, *, ephemeral_private, iv))]
 fn hazmat_wrap_key(
@@ -153,8 +155,8 @@ fn hazmat_wrap_key(
     ))
 }
 
-/// One crossing for the whole batch: keys are read with the GIL, the wraps run on both cores
-/// without it.
+/// Wrap one data key to many recipients in one call (all cores, GIL released); any bad key raises
+/// InvalidKey and nothing is returned.
 #[pyfunction]
 fn wrap_key_many(
     py: Python<'_>,
@@ -172,6 +174,7 @@ fn wrap_key_many(
     Ok(wrapped.into_iter().map(WrappedKey).collect())
 }
 
+/// Unwrap a WrappedKey (or its wire dict) with the recipient's X25519 private key.
 #[pyfunction]
 fn unwrap_key<'py>(
     py: Python<'py>,
