@@ -46,10 +46,6 @@ class Actor:
             raise Unavailable(f"{impl.name} has no [client] section")
         values = {"python": sys.executable, "port": "", "tmp": "", "here": str(impl.home)}
         command = [expand(a, values) for a in launch.command]
-        if launch.cwd is not None:
-            missing = [a for a in command[1:2] if not os.path.isabs(a) and not (launch.cwd / a).exists()]
-            if command[0] == "node" and missing:
-                raise Unavailable(f"{launch.cwd / missing[0]} does not exist (the build did not produce it)")
         env = dict(os.environ)
         env.update({k: expand(v, values) for k, v in launch.env})
         log_dir.mkdir(parents=True, exist_ok=True)
@@ -145,7 +141,7 @@ class Actor:
         return reply
 
     def _last_words(self) -> str:
-        """The last line the actor wrote to stderr (an import error, a crash), for the reason."""
+        """The telling line of what the actor wrote to stderr (an import error, a crash)."""
         try:
             self._stderr.flush()
             with open(self._stderr.name, "rb") as log:
@@ -153,7 +149,9 @@ class Actor:
                 lines = [ln for ln in log.read().decode("utf-8", "replace").splitlines() if ln.strip()]
         except OSError:
             return ""
-        return f": {redact_text(lines[-1])[:300]}" if lines else ""
+        errors = [ln for ln in lines if "Error" in ln or "Exception" in ln]
+        last = (errors or lines)[-1:]  # an exception line says more than a trailing version banner
+        return f": {redact_text(last[0].strip())[:300]}" if last else ""
 
     def _break(self, reason: str) -> NoReturn:
         self.broken = reason
