@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 
+from avp.interop import material
 from avp.interop.conformance.suite import Context, check, new_repo_id
 from avp.interop.material import Member
 
@@ -104,11 +105,49 @@ def trailing_slash(ctx: Context) -> None:
     )
 
 
-@check("1.errors.auth-before-existence", "order of checks: a bad token on an unknown repo is 401, not 404")
-def auth_before_existence(ctx: Context) -> None:
-    repo_id = new_repo_id()
-    resp = ctx.request("POST", ctx.repo_path(repo_id, "pull"), {"repoId": repo_id, "knownPayloadVersion": 0})
-    ctx.expect_error(resp, 401, "unauthorized", "pull unknown repo without a token")
+@check(
+    "1.errors.order-of-checks",
+    "faults are answered in the contract's order: 401 before 400/404, 404 before 403, 403 before 400",
+)
+def order_of_checks(ctx: Context) -> None:
+    owner, stranger = Member.random(), Member.random()
+    repo_id, _body, key = ctx.create(owner)
+    unknown = new_repo_id()
+    bad_push = {
+        "repoId": repo_id,
+        "expectedPayloadVersion": 1,
+        "envelope": material.envelope(key, repo_id, 3, 0, []),  # skips a version: a 400 for a member
+    }
+    cases = (
+        (
+            "pull of an unknown repo without a token",
+            ctx.repo_path(unknown, "pull"),
+            {"repoId": unknown, "knownPayloadVersion": 0},
+            None,
+            401,
+            "unauthorized",
+        ),
+        (
+            "malformed body without a token",
+            ctx.repo_path(repo_id, "pull"),
+            b"{not json",
+            None,
+            401,
+            "unauthorized",
+        ),
+        (
+            "valid push to an unknown repo",
+            ctx.repo_path(unknown, "push"),
+            dict(bad_push, repoId=unknown),
+            stranger,
+            404,
+            "not_found",
+        ),
+        ("faulty push by a non-member", ctx.repo_path(repo_id, "push"), bad_push, stranger, 403, "forbidden"),
+    )
+    for step, path, body, who, status, code in cases:
+        token = ctx.token(who) if who is not None else None
+        ctx.expect_error(ctx.request("POST", path, body, token=token), status, code, step)
 
 
 #: bodies no route accepts; each must get a 4xx with a code, never a 5xx
