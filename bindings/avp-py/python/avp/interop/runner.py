@@ -266,7 +266,7 @@ def run(opts: Options, say: Callable[[str], None] = lambda m: print(m, file=sys.
     if opts.dry_run:
         return RunResult(
             [],
-            [_impl_json(i, None, None) for i in {*clients, *servers}],
+            [_impl_json(i, None, None) for i in {i.name: i for i in [*clients, *servers]}.values()],
             [_col_json(c) for c in cols],
             started_at,
             0.0,
@@ -299,8 +299,6 @@ def run(opts: Options, say: Callable[[str], None] = lambda m: print(m, file=sys.
             server_errors[impl.name] = str(err)
             say(f"server {impl.name}: unavailable ({err})")
 
-    with ThreadPoolExecutor(max_workers=max(1, len(servers))) as pool:
-        list(pool.map(start, servers))
     progress = Progress(total, opts.progress)
     stop = threading.Event()
     results: list[CaseResult] = []
@@ -416,7 +414,22 @@ def run(opts: Options, say: Callable[[str], None] = lambda m: print(m, file=sys.
             record(result)
 
     def unit(kind: Kind, column: str, body: Callable[[], None]) -> None:
-        body()
+        try:
+            body()
+        except Exception as err:  # a bug of the runner itself: reported as a failure, the run goes on
+            reason = f"{type(err).__name__}: {err}"
+            record(
+                CaseResult(
+                    kind,
+                    "runner.error",
+                    Level.MUST,
+                    "the runner itself failed",
+                    column,
+                    Outcome.FAIL,
+                    0.0,
+                    reason=reason,
+                )
+            )
         with results_lock:
             mine = [r for r in results if r.kind is kind and r.column == column]
         progress.unit(f"{kind.value} {column}", mine)
@@ -432,7 +445,9 @@ def run(opts: Options, say: Callable[[str], None] = lambda m: print(m, file=sys.
     units.extend(
         functools.partial(unit, Kind.VECTORS, c.name, functools.partial(play_vectors, c)) for c in clients
     )
-    try:
+    try:  # everything started from here on is stopped in the finally clause
+        with ThreadPoolExecutor(max_workers=max(1, len(servers))) as pool:
+            list(pool.map(start, servers))
         with ThreadPoolExecutor(max_workers=max(1, opts.workers), thread_name_prefix="worker") as pool:
             for fut in [pool.submit(u) for u in units]:
                 fut.result()
