@@ -28,7 +28,7 @@ build-ts: ## npm ci + tsc for the TypeScript server/actor and the Node vector ve
 	  if [ -f $$d/package.json ]; then (cd $$d && npm ci --no-audit --no-fund --silent && npm run --silent build) || exit 1; fi; \
 	done
 
-interop: setup ## the main job: the interop matrix on the embedded defaults
+interop: $(VENV)/.deps build-native ## the main job: the interop matrix (the runner builds the TypeScript side itself, cached)
 	$(BIN)/avp interop run
 
 lint: $(VENV)/.deps ## formatters and linters: cargo fmt, clippy, ruff, mypy, tsc --noEmit
