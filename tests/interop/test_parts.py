@@ -10,9 +10,10 @@ import sys
 import time
 from pathlib import Path
 
+import jsonschema
 import pytest
 from avp.errors import BadRequest
-from avp.interop import launcher, redact, registry, runner, vectorcheck
+from avp.interop import launcher, redact, registry, report, runner, vectorcheck
 from avp.interop.actors import Actor, ActorBroken, ActorError
 
 from .conftest import REGISTRY
@@ -146,3 +147,8 @@ def test_python_vectors_mode_checks_every_file_and_catches_a_bad_case(tmp_path: 
     (tmp_path / "v" / "aad.json").write_text(json.dumps(aad))
     broken = vectorcheck.verify_dir(tmp_path / "v")["aad.json"]
     assert broken["failed"] == 1 and broken["failures"] == [f"{first['name']}: AAD differs"]
+
+
+def test_results_schema_is_a_valid_2020_12_schema() -> None:
+    jsonschema.Draft202012Validator.check_schema(report.schema())
+    assert report.schema()["properties"]["schemaVersion"] == {"const": report.SCHEMA_VERSION}
