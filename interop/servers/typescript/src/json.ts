@@ -220,6 +220,16 @@ export function isObject(v: JsonValue | undefined): v is JsonObject {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof RawNumber);
 }
 
+// Serialized text of objects promised never to change again (stored manifests and envelopes), so
+// serving a 64 KiB envelope does not re-escape it on every pull.
+const frozenText = new WeakMap<JsonObject, string>();
+const frozen = new WeakSet<JsonObject>();
+
+/** Promise that `o` is never mutated again: its serialization may then be computed once. */
+export function freeze(o: JsonObject): void {
+  frozen.add(o);
+}
+
 /** Serialize, writing RawNumber text verbatim; keys in insertion order. */
 export function stringify(v: JsonValue | undefined): string {
   if (v === undefined || v === null) return "null";
@@ -227,6 +237,16 @@ export function stringify(v: JsonValue | undefined): string {
   if (typeof v === "number" || typeof v === "boolean") return JSON.stringify(v);
   if (v instanceof RawNumber) return v.text;
   if (Array.isArray(v)) return "[" + v.map(stringify).join(",") + "]";
+  if (!frozen.has(v)) return objectText(v);
+  let text = frozenText.get(v);
+  if (text === undefined) {
+    text = objectText(v);
+    frozenText.set(v, text);
+  }
+  return text;
+}
+
+function objectText(v: JsonObject): string {
   const parts: string[] = [];
   for (const k of Object.keys(v)) {
     const item = v[k];

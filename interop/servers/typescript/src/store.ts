@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import { decodeStd, encodeStd } from "./b64";
-import { isObject, JsonObject, parseJson, stringify } from "./json";
+import { freeze, isObject, JsonObject, parseJson, stringify } from "./json";
 import type { Envelope, Manifest } from "./schema";
 
 export interface Repo {
@@ -152,6 +152,9 @@ export class Store {
   }
 
   private install(repoId: string, repo: Repo): void {
+    // Stored states are replaced, never edited (vault.ts builds new objects for every write).
+    freeze(repo.manifest);
+    freeze(repo.envelope);
     const old = this.repos.get(repoId);
     for (const m of old?.manifest.members ?? []) {
       const n = (this.membership.get(m.ed25519PublicKey) ?? 1) - 1;
