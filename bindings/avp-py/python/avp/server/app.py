@@ -3,8 +3,8 @@
 Wire contract §1 fixes the order in which a request is checked, so that a request with several
 faults gets the same answer from every server: route (404) → method (405) → Content-Length (413)
 → bearer token (401) → body size (413) → strict JSON and schema (400) → path ids (400) → repo
-exists (404) → caller is a member (403) → route semantics. Steps 1-5 run on the event loop;
-decoding, validation and storage run in a worker thread.
+exists (404) → caller is a member (403) → route semantics. All of it runs on the event loop; only
+store calls that may block go to worker threads (see storeio.py).
 
 Routing splits the *escaped* path on ``/`` before percent-decoding (a member id may contain
 ``%2F``), which Starlette's decoded-path routing cannot do; hence one custom route.
@@ -16,15 +16,12 @@ import base64
 import os
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any, Callable, Optional, Union
 from urllib.parse import unquote_to_bytes
 
-import anyio
-import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Match
 from starlette.types import Receive, Scope, Send
@@ -35,6 +32,7 @@ from avp.server import logs, wire
 from avp.server.config import ServerConfig
 from avp.server.keys import load_seed
 from avp.server.store import Store, open_store
+from avp.server.storeio import StoreIO
 from avp.server.strictjson import dumps, loads_object
 from avp.server.tokens import Caller, Issuer
 from avp.server.vault import Vault
@@ -90,62 +88,63 @@ class Call:
         return repo_id
 
 
-Handler = Callable[[Call], Body]
+Handler = Callable[[Call], Awaitable[Body]]
 
 
-# --- handlers (run in a worker thread) -------------------------------------------------------------
-def challenge(call: Call) -> Body:
+# --- handlers ---------------------------------------------------------------------------------------
+async def challenge(call: Call) -> Body:
     member_id = wire.challenge_request(call.json())
     nonce = os.urandom(32)
     now = time.time()
-    call.server.store.add_nonce(nonce, member_id, now + call.server.config.limits.nonce_ttl_seconds, now)
+    expires = now + call.server.config.limits.nonce_ttl_seconds
+    await call.server.io.write(call.server.store.add_nonce, nonce, member_id, expires, now)
     return {"nonce": base64.b64encode(nonce).decode("ascii")}
 
 
-def token(call: Call) -> Body:
+async def token(call: Call) -> Body:
     member_id, public, nonce, signature = wire.token_request(call.json())
     # Verify first: a forged attempt must not consume (burn) the client's nonce.
     if not ed25519_verify(public, nonce, signature):
         raise Unauthorized("bad signature")
-    if not call.server.store.take_nonce(nonce, member_id, time.time()):
+    if not await call.server.io.write(call.server.store.take_nonce, nonce, member_id, time.time()):
         raise Unauthorized("unknown, expired, used or other-key nonce")
     jwt, expires_at = call.server.issuer.mint(member_id)
     return {"token": jwt, "expiresAt": expires_at}
 
 
-def create_repo(call: Call) -> Body:
+async def create_repo(call: Call) -> Body:
     manifest, envelope = wire.create_request(call.json())
-    return call.server.vault.create(call.member_id, manifest, envelope)
+    return await call.server.vault.create(call.member_id, manifest, envelope)
 
 
-def pull(call: Call) -> Body:
+async def pull(call: Call) -> Body:
     repo_id, known = wire.pull_request(call.json())
-    return call.server.vault.pull(call.member_id, call.path_repo(repo_id), known)
+    return await call.server.vault.pull(call.member_id, call.path_repo(repo_id), known)
 
 
-def push(call: Call) -> Body:
+async def push(call: Call) -> Body:
     repo_id, envelope, expected, rotated = wire.push_request(call.json())
-    return call.server.vault.push(call.member_id, call.path_repo(repo_id), envelope, expected, rotated)
+    return await call.server.vault.push(call.member_id, call.path_repo(repo_id), envelope, expected, rotated)
 
 
-def add_member(call: Call) -> Body:
+async def add_member(call: Call) -> Body:
     repo_id, member = wire.add_member_request(call.json())
-    return call.server.vault.add_member(call.member_id, call.path_repo(repo_id), member)
+    return await call.server.vault.add_member(call.member_id, call.path_repo(repo_id), member)
 
 
-def remove_member(call: Call) -> Body:
+async def remove_member(call: Call) -> Body:
     repo_id, removed, envelope, rewrapped, epoch = wire.remove_member_request(call.json())
     repo_id = call.path_repo(repo_id)
-    return call.server.vault.remove_member(call.member_id, repo_id, removed, envelope, rewrapped, epoch)
+    return await call.server.vault.remove_member(call.member_id, repo_id, removed, envelope, rewrapped, epoch)
 
 
-def fetch_member(call: Call) -> Body:
+async def fetch_member(call: Call) -> Body:
     repo_id = call.path_repo(None)
     member_id = wire.member_id(call.path_id(1), "path memberId")
-    return call.server.vault.fetch_member(call.member_id, repo_id, member_id)
+    return await call.server.vault.fetch_member(call.member_id, repo_id, member_id)
 
 
-def key_binding(call: Call) -> Body:
+async def key_binding(call: Call) -> Body:
     x25519_b64, x25519_raw = wire.key_binding_request(call.json())
     if is_low_order_x25519(x25519_raw):
         raise BadRequest("low-order X25519 key", detail="x25519PublicKey is a low-order point")
@@ -159,7 +158,7 @@ def key_binding(call: Call) -> Body:
     }
 
 
-def discovery(call: Call) -> Body:
+async def discovery(call: Call) -> Body:
     limits = call.server.config.limits
     return {
         "profiles": ["http-json"],
@@ -177,19 +176,8 @@ def discovery(call: Call) -> Body:
     }
 
 
-def jwks(call: Call) -> Body:
+async def jwks(call: Call) -> Body:
     return call.server.issuer.jwks
-
-
-class Work(Enum):
-    """What a handler does besides CPU work, which decides where it runs."""
-
-    #: Nothing that blocks: run on the event loop.
-    CPU = "cpu"
-    #: Store reads only: on the event loop when the store's reads never block (memory, SQLite WAL).
-    READ = "read"
-    #: Store writes (commits wait for the disk): in a worker thread.
-    WRITE = "write"
 
 
 @dataclass(frozen=True)
@@ -200,31 +188,26 @@ class Route:
     template: str
     handler: Handler
     auth: bool
-    work: Work
 
 
-def _route(method: str, template: str, handler: Handler, *, auth: bool, work: Work) -> Route:
+def _route(method: str, template: str, handler: Handler, *, auth: bool) -> Route:
     segments = tuple(None if s.startswith("{") else s for s in template.strip("/").split("/"))
-    return Route(segments, method, template, handler, auth, work)
+    return Route(segments, method, template, handler, auth)
 
 
 ROUTES: tuple[Route, ...] = (
-    _route("POST", "/api/auth/keypair/challenge", challenge, auth=False, work=Work.WRITE),
-    _route("POST", "/api/auth/keypair/token", token, auth=False, work=Work.WRITE),
-    _route("POST", "/v1/repos", create_repo, auth=True, work=Work.WRITE),
-    _route("POST", "/v1/repos/{repoId}/pull", pull, auth=True, work=Work.READ),
-    _route("POST", "/v1/repos/{repoId}/push", push, auth=True, work=Work.WRITE),
-    _route("POST", "/v1/repos/{repoId}/add-member", add_member, auth=True, work=Work.WRITE),
-    _route("POST", "/v1/repos/{repoId}/remove-member", remove_member, auth=True, work=Work.WRITE),
-    _route("GET", "/v1/repos/{repoId}/member/{memberId}", fetch_member, auth=True, work=Work.READ),
-    _route("POST", "/v1/key-binding", key_binding, auth=True, work=Work.CPU),
-    _route("GET", "/.well-known/avp", discovery, auth=False, work=Work.CPU),
-    _route("GET", "/.well-known/jwks.json", jwks, auth=False, work=Work.CPU),
+    _route("POST", "/api/auth/keypair/challenge", challenge, auth=False),
+    _route("POST", "/api/auth/keypair/token", token, auth=False),
+    _route("POST", "/v1/repos", create_repo, auth=True),
+    _route("POST", "/v1/repos/{repoId}/pull", pull, auth=True),
+    _route("POST", "/v1/repos/{repoId}/push", push, auth=True),
+    _route("POST", "/v1/repos/{repoId}/add-member", add_member, auth=True),
+    _route("POST", "/v1/repos/{repoId}/remove-member", remove_member, auth=True),
+    _route("GET", "/v1/repos/{repoId}/member/{memberId}", fetch_member, auth=True),
+    _route("POST", "/v1/key-binding", key_binding, auth=True),
+    _route("GET", "/.well-known/avp", discovery, auth=False),
+    _route("GET", "/.well-known/jwks.json", jwks, auth=False),
 )
-
-#: Worker threads per process. Writes serialize on the database anyway; more threads would only
-#: fight over the GIL and lengthen the latency tail.
-WORKER_THREADS = 8
 
 
 def match(raw_path: bytes) -> Optional[tuple[Route, tuple[bytes, ...]]]:
@@ -290,11 +273,10 @@ class AvpServer(BaseRoute):
     def __init__(self, config: ServerConfig, store: Store) -> None:
         self.config = config
         self.store = store
-        self.vault = Vault(store, config.limits)
+        self.io = StoreIO(store)
+        self.vault = Vault(self.io, config.limits)
         issuer_id = config.public_url.rstrip("/") if config.public_url else None
         self.issuer = Issuer(load_seed(config, store), issuer_id, config.limits.token_ttl_seconds)
-        self._inline = {Work.CPU, Work.READ} if store.inline_reads else {Work.CPU}
-        self._limiter: Optional[anyio.CapacityLimiter] = None
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         return (Match.FULL if scope["type"] == "http" else Match.NONE), {}
@@ -354,11 +336,7 @@ class AvpServer(BaseRoute):
         call = Call(self, caller, b"", ids, self._base_url(scope))
         if route.method == "POST":
             call.body = await _read_body(receive, limit)
-        if route.work in self._inline:
-            return route.handler(call)
-        if self._limiter is None:  # created lazily: it belongs to the running event loop
-            self._limiter = anyio.CapacityLimiter(WORKER_THREADS)
-        return await anyio.to_thread.run_sync(route.handler, call, limiter=self._limiter)
+        return await route.handler(call)
 
     def _caller(self, scope: Scope) -> Caller:
         header = _header(scope, b"authorization")

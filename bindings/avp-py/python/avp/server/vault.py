@@ -3,6 +3,7 @@
 Every write is read → decide → compare-and-set on the record's ``rev``; when another write won
 the race the decision is taken again on the fresh record, so a rule is never checked against a
 state that is no longer the one being replaced. Inputs are already schema-valid (see wire.py).
+The rules run on the event loop; store calls go through :class:`~avp.server.storeio.StoreIO`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Optional
 
 from avp.errors import BadRequest, DuplicateMember, Forbidden, NotFound, QuotaExceeded, VersionConflict
 from avp.server.config import Limits
-from avp.server.store import RepoRecord, Store
+from avp.server.store import RepoRecord
+from avp.server.storeio import StoreIO
 from avp.server.strictjson import dumps
 from avp.server.wire import JsonObject
 
@@ -30,13 +32,14 @@ def _ids(members: list[JsonObject]) -> tuple[str, ...]:
 
 
 class Vault:
-    def __init__(self, store: Store, limits: Limits) -> None:
-        self.store = store
+    def __init__(self, io: StoreIO, limits: Limits) -> None:
+        self.io = io
+        self.store = io.store
         self.limits = limits
 
     # --- reads ------------------------------------------------------------------------------------
-    def pull(self, caller: str, repo_id: str, known_version: int) -> str:
-        view = self.store.pull(repo_id, caller, known_version)
+    async def pull(self, caller: str, repo_id: str, known_version: int) -> str:
+        view = await self.io.read(self.store.pull, repo_id, caller, known_version)
         if view is None:
             raise NotFound("no such repository")
         if not view.is_member:
@@ -45,15 +48,15 @@ class Vault:
             return '{"manifest":' + view.manifest + ',"unchanged":true}'
         return '{"manifest":' + view.manifest + ',"envelope":' + view.envelope + ',"unchanged":false}'
 
-    def fetch_member(self, caller: str, repo_id: str, member_id: str) -> str:
-        record = self._member_record(caller, repo_id)
+    async def fetch_member(self, caller: str, repo_id: str, member_id: str) -> str:
+        record = await self._member_record(caller, repo_id)
         for member in json.loads(record.manifest)["members"]:
             if member["ed25519PublicKey"] == member_id:
                 return dumps(member)
         raise NotFound("no such member")
 
-    def _member_record(self, caller: str, repo_id: str) -> RepoRecord:
-        record = self.store.load(repo_id)
+    async def _member_record(self, caller: str, repo_id: str) -> RepoRecord:
+        record = await self.io.read(self.store.load, repo_id)
         if record is None:
             raise NotFound("no such repository")
         if caller not in record.member_ids:
@@ -61,7 +64,7 @@ class Vault:
         return record
 
     # --- writes -----------------------------------------------------------------------------------
-    def create(self, caller: str, manifest: JsonObject, envelope: JsonObject) -> str:
+    async def create(self, caller: str, manifest: JsonObject, envelope: JsonObject) -> str:
         members = manifest["members"]
         if len(members) != 1 or members[0]["ed25519PublicKey"] != caller:
             raise Forbidden("the new repository's sole member must be the caller")
@@ -78,10 +81,10 @@ class Vault:
             raise _rule("a new repository starts at payloadVersion 1 and keyEpoch 0")
         text = dumps(manifest)
         record = RepoRecord(manifest["repoId"], 0, 1, 0, text, dumps(envelope), (caller,))
-        self.store.create_repo(record, caller, self.limits.max_repos_per_member)
+        await self.io.write(self.store.create_repo, record, caller, self.limits.max_repos_per_member)
         return text
 
-    def push(
+    async def push(
         self,
         caller: str,
         repo_id: str,
@@ -90,7 +93,7 @@ class Vault:
         rotated: Optional[list[JsonObject]],
     ) -> JsonObject:
         while True:
-            record = self._member_record(caller, repo_id)
+            record = await self._member_record(caller, repo_id)
             if expected != record.payload_version:
                 return self._push_answer(False, record.payload_version, record.key_epoch)
             epoch = envelope["keyEpoch"]
@@ -109,7 +112,7 @@ class Vault:
                 manifest["members"] = rotated
             manifest["payloadVersion"] = envelope["payloadVersion"]
             manifest["keyEpoch"] = epoch
-            if self._replace(record, manifest, dumps(envelope)) is not None:
+            if await self._replace(record, manifest, dumps(envelope)) is not None:
                 return self._push_answer(True, envelope["payloadVersion"], epoch)
 
     def _check_roster(self, caller: str, rotated: list[JsonObject], epoch: int, record: RepoRecord) -> None:
@@ -131,9 +134,9 @@ class Vault:
     def _push_answer(accepted: bool, version: int, epoch: int) -> JsonObject:
         return {"accepted": accepted, "payloadVersion": version, "keyEpoch": epoch, "conflict": not accepted}
 
-    def add_member(self, caller: str, repo_id: str, member: JsonObject) -> str:
+    async def add_member(self, caller: str, repo_id: str, member: JsonObject) -> str:
         while True:
-            record = self._member_record(caller, repo_id)
+            record = await self._member_record(caller, repo_id)
             manifest = json.loads(record.manifest)
             new_id = member["ed25519PublicKey"]
             for present in manifest["members"]:
@@ -146,11 +149,11 @@ class Vault:
             if len(manifest["members"]) >= self.limits.max_members_per_repo:
                 raise _too_many_members(self.limits.max_members_per_repo)
             manifest["members"].append(member)
-            written = self._replace(record, manifest, record.envelope)
+            written = await self._replace(record, manifest, record.envelope)
             if written is not None:
                 return written
 
-    def remove_member(
+    async def remove_member(
         self,
         caller: str,
         repo_id: str,
@@ -160,7 +163,7 @@ class Vault:
         new_epoch: int,
     ) -> str:
         while True:
-            record = self._member_record(caller, repo_id)
+            record = await self._member_record(caller, repo_id)
             if removed not in record.member_ids:
                 raise NotFound("no such member")
             version = envelope["payloadVersion"]
@@ -191,11 +194,11 @@ class Vault:
             manifest["members"] = rewrapped
             manifest["payloadVersion"] = version
             manifest["keyEpoch"] = new_epoch
-            written = self._replace(record, manifest, dumps(envelope))
+            written = await self._replace(record, manifest, dumps(envelope))
             if written is not None:
                 return written
 
-    def _replace(self, record: RepoRecord, manifest: JsonObject, envelope: str) -> Optional[str]:
+    async def _replace(self, record: RepoRecord, manifest: JsonObject, envelope: str) -> Optional[str]:
         """Compare-and-set the new state; its manifest text, or None when another write won."""
         text = dumps(manifest)
         new = RepoRecord(
@@ -207,4 +210,4 @@ class Vault:
             envelope,
             _ids(manifest["members"]),
         )
-        return text if self.store.replace(record, new) else None
+        return text if await self.io.write(self.store.replace, record, new) else None
