@@ -313,6 +313,7 @@ const CHECKERS: Record<string, (doc: Case) => Check[]> = {
   "payload-aead-sizes.json": (doc) => each(doc, (c) => checkPayload(c, expandPlaintext(c["plaintext"]["seedHex"], c["plaintext"]["length"]))),
   "key-wrap.json": (doc) => each(doc, checkKeyWrap),
   "negative.json": (doc) => each(doc, checkNegative),
+  "negative-extended.json": (doc) => each(doc, checkNegative),
   "federation.json": federationChecks,
   "identity.json": (doc) =>
     each(doc, (c) => {
