@@ -20,12 +20,17 @@ from concurrent.futures import Future
 from typing import Any, Callable, Optional, TypeVar
 
 from avp.errors import DuplicateRepo, QuotaExceeded
+from avp.server.store import PullView, RepoRecord, Store
 
 try:
     import fcntl
 except ImportError:  # Windows: no flock; processes fall back to SQLite's busy handler
     fcntl = None  # type: ignore[assignment]
-from avp.server.store import PullView, RepoRecord, Store
+
+T = TypeVar("T")
+Job = Callable[[sqlite3.Connection], Any]
+#: Most writes one transaction takes (bounds the latency a batch adds to its first write).
+_BATCH = 64
 
 #: Versioned schema: migration N (1-based) upgrades user_version N-1 to N. Append, never edit.
 MIGRATIONS: tuple[str, ...] = (
@@ -60,11 +65,6 @@ _LOAD_REPO = (
     " (SELECT group_concat(member_id, ',') FROM repo_members m WHERE m.repo_id = r.repo_id)"
     " FROM repos r WHERE repo_id = ?"
 )
-T = TypeVar("T")
-Job = Callable[[sqlite3.Connection], Any]
-#: Most writes one transaction takes (bounds the latency a batch adds to its first write).
-_BATCH = 64
-
 _PULL = (
     "SELECT payload_version, manifest, CASE WHEN payload_version = ? THEN NULL ELSE envelope END,"
     " EXISTS (SELECT 1 FROM repo_members m WHERE m.member_id = ? AND m.repo_id = r.repo_id)"
