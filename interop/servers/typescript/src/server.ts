@@ -229,7 +229,7 @@ function parseBody(bytes: Buffer): JsonValue {
   return body;
 }
 
-async function dispatch(app: App, req: IncomingMessage, found: { route: Route; params: string[] }): Promise<JsonValue> {
+async function dispatch(app: App, req: IncomingMessage, res: ServerResponse, found: { route: Route; params: string[] }): Promise<JsonValue> {
   const { route: r, params } = found;
   const declared = req.headers["content-length"];
   if (declared !== undefined && Number(declared) > app.config.maxBodyBytes) throw tooLarge();
@@ -237,6 +237,9 @@ async function dispatch(app: App, req: IncomingMessage, found: { route: Route; p
   let body: JsonValue = null;
   // Every route but the two public documents reads (and so size-checks) its body; GET ignores it.
   if (r.method === "POST" || r.auth) {
+    // A client that asked `Expect: 100-continue` is invited to send its body only now, after the
+    // route, method, size and token checks (so a 413 or 401 costs it no upload).
+    if (req.headers.expect?.toLowerCase() === "100-continue") res.writeContinue();
     let bytes: Buffer;
     try {
       bytes = await readBody(req, app.config.maxBodyBytes);
@@ -262,7 +265,7 @@ async function dispatch(app: App, req: IncomingMessage, found: { route: Route; p
 }
 
 export function createServer(app: App): Server {
-  const server = createHttpServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = process.hrtime.bigint();
     const rawPath = (req.url ?? "/").split("?")[0] as string;
     const segments = rawPath.startsWith("/") ? rawPath.split("/").slice(1) : [];
@@ -299,7 +302,10 @@ export function createServer(app: App): Server {
       const allow = [...new Set(candidates.map((c) => c.route.method))].join(", ");
       return fail(new HttpError("method_not_allowed", "method not allowed", undefined, { Allow: allow }));
     }
-    dispatch(app, req, found).then((body) => finish(200, body, {}, null), fail);
-  });
+    dispatch(app, req, res, found).then((body) => finish(200, body, {}, null), fail);
+  };
+  const server = createHttpServer(onRequest);
+  // Without this listener Node answers `100 Continue` before the request is even routed.
+  server.on("checkContinue", onRequest);
   return server;
 }

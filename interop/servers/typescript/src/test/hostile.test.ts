@@ -50,6 +50,19 @@ describe("body limit", () => {
     assert.match(r.head, /connection: close/i);
   });
 
+  it("Expect: 100-continue: an oversized or unauthenticated request is refused without inviting the body", async () => {
+    const big = await rawExchange(srv.url, [
+      Buffer.from(`POST /v1/repos HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nExpect: 100-continue\r\nContent-Length: 100000\r\n\r\n`),
+    ]);
+    assert.match(big.head, /^HTTP\/1\.1 413 /);
+    const anon = await rawExchange(srv.url, [Buffer.from("POST /v1/repos HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n")]);
+    assert.match(anon.head, /^HTTP\/1\.1 401 /);
+    const ok = await rawExchange(srv.url, [
+      Buffer.from(`POST /api/auth/keypair/challenge HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n`),
+    ]);
+    assert.match(ok.head, /^HTTP\/1\.1 100 Continue/);
+  });
+
   it("a chunked body is cut off with 413 as soon as it passes the limit", async () => {
     const chunk = Buffer.concat([Buffer.from("400\r\n"), Buffer.alloc(1024, 0x20), Buffer.from("\r\n")]);
     const head = Buffer.from(
