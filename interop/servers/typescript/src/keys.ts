@@ -35,10 +35,3 @@ export function rawPublic(key: KeyObject): Buffer {
   if (typeof jwk.x !== "string") throw new TypeError("not an OKP key");
   return Buffer.from(jwk.x, "base64url");
 }
-
-/** The raw 32-byte private scalar/seed of a private KeyObject. */
-export function rawPrivate(key: KeyObject): Buffer {
-  const jwk = key.export({ format: "jwk" });
-  if (typeof jwk.d !== "string") throw new TypeError("not an OKP private key");
-  return Buffer.from(jwk.d, "base64url");
-}

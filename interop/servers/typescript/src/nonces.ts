@@ -30,10 +30,6 @@ export class NonceBook {
     this.pending.delete(nonce);
   }
 
-  get size(): number {
-    return this.pending.size;
-  }
-
   // Amortised: drop expired entries when the map has doubled since the last sweep.
   private sweepMark = 1024;
   private sweep(nowMs: number): void {

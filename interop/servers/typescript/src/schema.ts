@@ -4,10 +4,10 @@
 // parsed JSON itself, typed, so what is stored is exactly what was sent.
 
 import { decodeStd } from "./b64";
+import { SCHEME_ID } from "./envelope";
 import { badRequest } from "./errors";
 import { isObject, JsonObject, JsonValue } from "./json";
 
-export const SCHEME_ID = "X25519-HKDF-SHA256-AESGCM-v1";
 
 export interface WrappedKey extends JsonObject {
   schemeId: string;
