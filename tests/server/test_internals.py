@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -118,8 +119,6 @@ def test_store_signing_seed_is_settled_once(store: Store) -> None:
 
 
 def test_sqlite_schema_is_versioned_and_wal(workdir: Path) -> None:
-    import sqlite3
-
     from avp.server.store.sqlite import MIGRATIONS
 
     path = workdir / "schema.sqlite3"
@@ -132,6 +131,44 @@ def test_sqlite_schema_is_versioned_and_wal(workdir: Path) -> None:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     finally:
         conn.close()
+
+
+def test_sqlite_group_commit_undoes_only_the_failing_write(workdir: Path) -> None:
+    """Writes share one transaction; a write that fails after writing must leave no trace, and the
+    writes batched with it must still commit."""
+    from avp.server.store.sqlite import SqliteStore
+
+    store = SqliteStore(str(workdir / f"group-{os.urandom(4).hex()}.sqlite3"))
+    store.migrate()
+    now = time.time()
+    barrier = threading.Barrier(12)
+    errors: list[BaseException] = []
+
+    def failing(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO nonces VALUES (?, ?, ?)", (b"f" * 32, "mallory", now + 60))
+        raise DuplicateRepo("fails after writing")
+
+    def write(i: int) -> None:
+        barrier.wait()
+        try:
+            if i == 5:
+                store._write(failing)
+            else:
+                store.add_nonce(bytes([i]) * 32, f"m{i}", now + 60, now)
+        except DuplicateRepo as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert len(errors) == 1
+        assert store.take_nonce(b"f" * 32, "mallory", now) is False
+        assert all(store.take_nonce(bytes([i]) * 32, f"m{i}", now) for i in range(12) if i != 5)
+    finally:
+        store.close()
 
 
 # --- logs ------------------------------------------------------------------------------------------
