@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import unicodedata
 
 import avp
 import pytest
 from avp import crypto, federation
+from avp.crypto import hazmat
 from avp.errors import InvalidEncoding, InvalidKey, InvalidPassphrase, UnsupportedScheme
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -190,3 +193,106 @@ def test_sealed_format_matches_the_documentation_with_reference_primitives() -> 
     ]
     opened = avp.Identity.open(json.dumps(built), "hunter2")
     assert opened.export_x25519_private() == other.export_x25519_private()
+
+
+def _nonces(label: str) -> tuple[bytes, bytes]:
+    digest = hashlib.sha256(label.encode()).digest()
+    return digest[:16], digest[16:28]
+
+
+def test_hazmat_seal_identity_opens_with_reference_primitives() -> None:
+    """The deterministic seal: reproducible byte for byte, the given salts, IVs and Argon2id
+    parameters are the ones in the blob, and pyca's Argon2id + AES-GCM open every slot (the README
+    format); ``identity_slot_key`` is pyca's Argon2id of the normalised secret."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    ident = avp.Identity.from_seeds(bytes(range(32)), bytes(range(100, 132)))
+    secrets = ident.export_ed25519_seed() + ident.export_x25519_private()
+    code = "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23-4567"
+    nfc = "Cr\u00e8me br\u00fbl\u00e9e"
+    (salt, iv), (r_salt, r_iv) = _nonces("passphrase"), _nonces("recoveryCode")
+    for params in (
+        {"memory_kib": 64, "iterations": 2, "parallelism": 1},
+        {"memory_kib": 128, "iterations": 1, "parallelism": 2},
+    ):
+        sealed = hazmat.seal_identity(
+            ident, nfc, salt=salt, iv=iv, recovery_code=code, recovery_salt=r_salt, recovery_iv=r_iv, **params
+        )
+        nfd = unicodedata.normalize("NFD", nfc)
+        assert nfd != nfc
+        assert sealed == hazmat.seal_identity(
+            ident,
+            nfd,
+            salt=bytearray(salt),
+            iv=memoryview(iv),
+            recovery_code=code.lower(),
+            recovery_salt=r_salt,
+            recovery_iv=r_iv,
+            **params,
+        )
+        doc = json.loads(sealed)
+        assert (doc["ed25519PublicKey"], doc["x25519PublicKey"]) == (
+            ident.member_id,
+            ident.x25519_public_key_b64,
+        )
+        assert [s["kind"] for s in doc["slots"]] == ["passphrase", "recoveryCode"]
+        normalised = (nfc.encode(), code.replace("-", "").encode())
+        for slot, slot_salt, slot_iv, secret in zip(doc["slots"], (salt, r_salt), (iv, r_iv), normalised):
+            assert slot["kdf"] == {
+                "name": "argon2id",
+                "version": 19,
+                "memoryKib": params["memory_kib"],
+                "iterations": params["iterations"],
+                "parallelism": params["parallelism"],
+                "salt": base64.b64encode(slot_salt).decode(),
+            }
+            assert base64.b64decode(slot["iv"]) == slot_iv
+            kek = _reference_kek(secret, slot["kdf"])
+            plain = AESGCM(kek).decrypt(
+                slot_iv, base64.b64decode(slot["ciphertext"]), _slot_aad(slot["kind"], doc)
+            )
+            assert plain == secrets
+        assert hazmat.identity_slot_key(salt, nfd, **params) == _reference_kek(
+            nfc.encode(), doc["slots"][0]["kdf"]
+        )
+        typed = code.lower().replace("-", " ")
+        assert hazmat.identity_slot_key(r_salt, recovery_code=typed, **params) == _reference_kek(
+            normalised[1], doc["slots"][1]["kdf"]
+        )
+        assert avp.Identity.open(sealed, nfd).export_x25519_private() == ident.export_x25519_private()
+        assert avp.Identity.open(sealed, recovery_code=typed).member_id == ident.member_id
+
+    only = hazmat.seal_identity(ident, "pw", salt=salt, iv=iv, memory_kib=64, iterations=1)
+    assert [s["kind"] for s in json.loads(only)["slots"]] == ["passphrase"]
+    assert only != hazmat.seal_identity(ident, "pw", salt=r_salt, iv=iv, memory_kib=64, iterations=1)
+    assert only != hazmat.seal_identity(ident, "pw", salt=salt, iv=r_iv, memory_kib=64, iterations=1)
+    # The safe seal draws fresh salts and IVs every time.
+    assert ident.seal("pw", **FAST) != ident.seal("pw", **FAST)
+
+
+def test_hazmat_seal_identity_argument_errors() -> None:
+    ident = avp.Identity.generate()
+    salt, iv = _nonces("x")
+    cheap = {"memory_kib": 64, "iterations": 1}
+    with pytest.raises(InvalidEncoding):
+        hazmat.seal_identity(ident, "pw", salt=salt[:15], iv=iv, **cheap)
+    with pytest.raises(InvalidEncoding):
+        hazmat.seal_identity(ident, "pw", salt=salt, iv=iv[:11], **cheap)
+    with pytest.raises(InvalidKey):
+        hazmat.seal_identity(ident, "", salt=salt, iv=iv, **cheap)
+    with pytest.raises(InvalidEncoding):
+        hazmat.seal_identity(
+            ident, "pw", salt=salt, iv=iv, recovery_code="ABC", recovery_salt=salt, recovery_iv=iv, **cheap
+        )
+    with pytest.raises(TypeError):
+        hazmat.seal_identity(
+            ident, "pw", salt=salt, iv=iv, recovery_code=avp.Identity.new_recovery_code(), **cheap
+        )
+    with pytest.raises(TypeError):
+        hazmat.seal_identity(ident, "pw", salt=salt, iv=iv, recovery_salt=salt, recovery_iv=iv, **cheap)
+    with pytest.raises(TypeError):
+        hazmat.identity_slot_key(salt, **cheap)
+    with pytest.raises(TypeError):
+        hazmat.identity_slot_key(salt, "pw", recovery_code=avp.Identity.new_recovery_code(), **cheap)
+    with pytest.raises(InvalidEncoding):  # over the bound every reader enforces
+        hazmat.identity_slot_key(salt, "pw", memory_kib=(1 << 20) + 1, iterations=1)

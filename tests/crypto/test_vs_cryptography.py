@@ -17,7 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.hmac import HMAC
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
 
 RNG = random.Random(0xA7B)
 INFO = b"avp/rdk-wrap/v1"
@@ -139,6 +140,35 @@ def test_hkdf_matches_reference() -> None:
     for bad in (0, 255 * 32 + 1):
         with pytest.raises(InvalidEncoding):
             crypto.hkdf_sha256(b"k", b"", b"", bad)
+
+
+def test_hkdf_extract_and_expand_match_reference() -> None:
+    """The two HKDF steps of hazmat: the PRK is HMAC-SHA256(salt or 32 zero bytes, ikm) as pyca
+    computes it, and expand is pyca's HKDFExpand; together they are ``hkdf_sha256``."""
+    for _ in range(ROUNDS):
+        ikm, salt, info = (
+            rand_bytes(RNG.randint(0, 80)),
+            rand_bytes(RNG.choice([0, 1, 31, 32, 33, 64, 65, 100])),
+            rand_bytes(RNG.randint(0, 80)),
+        )
+        mac = HMAC(salt or bytes(32), hashes.SHA256())
+        mac.update(ikm)
+        prk = hazmat.hkdf_extract(ikm, salt)
+        assert type(prk) is bytes and prk == mac.finalize()
+        length = RNG.randint(1, 255 * 32)
+        okm = hazmat.hkdf_expand(prk, info, length)
+        assert okm == HKDFExpand(hashes.SHA256(), length, info).derive(prk)
+        assert okm == crypto.hkdf_sha256(ikm, salt, info, length)
+        long_prk = rand_bytes(RNG.randint(33, 80))  # RFC 5869 allows any PRK of at least HashLen
+        assert hazmat.hkdf_expand(long_prk, info, 40) == HKDFExpand(hashes.SHA256(), 40, info).derive(
+            long_prk
+        )
+    assert hazmat.hkdf_extract(b"k", b"") == hazmat.hkdf_extract(b"k", bytes(32))
+    for bad in (0, 255 * 32 + 1):
+        with pytest.raises(InvalidEncoding):
+            hazmat.hkdf_expand(bytes(32), b"", bad)
+    with pytest.raises(InvalidKey):
+        hazmat.hkdf_expand(bytes(31), b"", 32)
 
 
 def test_x25519_matches_reference() -> None:

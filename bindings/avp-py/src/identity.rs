@@ -3,11 +3,12 @@
 use avp_crypto::ed25519;
 use avp_crypto::encoding::b64encode;
 use avp_crypto::federation::{encode_invite, InviteRequest};
-use avp_crypto::identity::{self as id, KdfParams, Unlock};
+use avp_crypto::identity::{self as id, KdfParams, SlotNonces, Unlock, SALT_LEN};
+use avp_crypto::Error;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyType};
 
-use crate::buffers::{buf, secret32};
+use crate::buffers::{buf, iv12, secret32};
 use crate::errors::IntoPyResult;
 use crate::wrapped::WrappedKey;
 
@@ -47,15 +48,7 @@ impl Identity {
         passphrase: Option<String>,
         recovery_code: Option<String>,
     ) -> PyResult<Self> {
-        let unlock = match (&passphrase, &recovery_code) {
-            (Some(p), None) => Unlock::Passphrase(p),
-            (None, Some(c)) => Unlock::RecoveryCode(c),
-            _ => {
-                return Err(pyo3::exceptions::PyTypeError::new_err(
-                    "give exactly one of passphrase or recovery_code",
-                ))
-            }
-        };
+        let unlock = one_unlock(&passphrase, &recovery_code)?;
         // Argon2id takes tens of milliseconds: let other threads run.
         Ok(Identity(
             py.allow_threads(|| id::Identity::open(&sealed, unlock))
@@ -167,6 +160,119 @@ impl Identity {
     }
 }
 
+/// Exactly one of a passphrase or a recovery code.
+fn one_unlock<'a>(
+    passphrase: &'a Option<String>,
+    recovery_code: &'a Option<String>,
+) -> PyResult<Unlock<'a>> {
+    match (passphrase, recovery_code) {
+        (Some(p), None) => Ok(Unlock::Passphrase(p)),
+        (None, Some(c)) => Ok(Unlock::RecoveryCode(c)),
+        _ => Err(pyo3::exceptions::PyTypeError::new_err(
+            "give exactly one of passphrase or recovery_code",
+        )),
+    }
+}
+
+/// A slot's salt and IV (wrong lengths: `InvalidEncoding`).
+fn slot_nonces(salt: &Bound<'_, PyAny>, iv: &Bound<'_, PyAny>) -> PyResult<SlotNonces> {
+    let bytes = buf(salt, "salt")?;
+    let salt: [u8; SALT_LEN] = (*bytes)
+        .try_into()
+        .map_err(|_| {
+            Error::InvalidEncoding(format!(
+                "salt must be {SALT_LEN} bytes, got {}",
+                bytes.len()
+            ))
+        })
+        .py(iv.py())?;
+    Ok(SlotNonces {
+        salt,
+        iv: iv12(iv)?,
+    })
+}
+
+/// `Identity.seal` with caller-chosen salts and IVs (vectors only: a fixed salt and IV under one
+/// passphrase reuse an AES-GCM key and IV). The recovery-code slot needs its own salt and IV.
+#[pyfunction]
+#[pyo3(signature = (
+    identity, passphrase, *, salt, iv, recovery_code = None, recovery_salt = None,
+    recovery_iv = None, memory_kib = 65536, iterations = 3, parallelism = 1
+))]
+#[allow(clippy::too_many_arguments)]
+fn hazmat_seal_identity(
+    py: Python<'_>,
+    identity: &Bound<'_, Identity>,
+    passphrase: String,
+    salt: &Bound<'_, PyAny>,
+    iv: &Bound<'_, PyAny>,
+    recovery_code: Option<String>,
+    recovery_salt: Option<&Bound<'_, PyAny>>,
+    recovery_iv: Option<&Bound<'_, PyAny>>,
+    memory_kib: u32,
+    iterations: u32,
+    parallelism: u32,
+) -> PyResult<String> {
+    let params = KdfParams {
+        memory_kib,
+        iterations,
+        parallelism,
+    };
+    let nonces = slot_nonces(salt, iv)?;
+    let recovery = match (&recovery_code, recovery_salt, recovery_iv) {
+        (Some(code), Some(s), Some(i)) => Some((code.as_str(), slot_nonces(s, i)?)),
+        (None, None, None) => None,
+        _ => {
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "recovery_code, recovery_salt and recovery_iv go together",
+            ))
+        }
+    };
+    let inner = &identity.get().0;
+    py.allow_threads(|| {
+        id::seal_deterministic(
+            inner,
+            &passphrase,
+            &nonces,
+            recovery.as_ref().map(|(code, n)| (*code, n)),
+            &params,
+        )
+    })
+    .py(py)
+}
+
+/// The Argon2id slot key a passphrase or a recovery code (exactly one) derives under `salt`
+/// (after the format's normalisation): what `seal` and `open` use. For vectors.
+#[pyfunction]
+#[pyo3(signature = (
+    salt, passphrase = None, *, recovery_code = None, memory_kib = 65536, iterations = 3,
+    parallelism = 1
+))]
+fn hazmat_identity_slot_key<'py>(
+    py: Python<'py>,
+    salt: &Bound<'py, PyAny>,
+    passphrase: Option<String>,
+    recovery_code: Option<String>,
+    memory_kib: u32,
+    iterations: u32,
+    parallelism: u32,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let params = KdfParams {
+        memory_kib,
+        iterations,
+        parallelism,
+    };
+    let unlock = one_unlock(&passphrase, &recovery_code)?;
+    let salt = buf(salt, "salt")?.to_vec();
+    let key = py
+        .allow_threads(|| id::slot_key(unlock, &salt, &params))
+        .py(py)?;
+    Ok(PyBytes::new(py, key.expose()))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<Identity>()
+    m.add_class::<Identity>()?;
+    m.add_function(wrap_pyfunction!(hazmat_seal_identity, m)?)?;
+    m.add_function(wrap_pyfunction!(hazmat_identity_slot_key, m)?)?;
+    Ok(())
 }

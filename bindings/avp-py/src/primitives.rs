@@ -201,6 +201,30 @@ fn hkdf_sha256<'py>(
     Ok(PyBytes::new(py, &out))
 }
 
+/// HKDF-Extract alone (RFC 5869 §2.2): the 32-byte PRK = HMAC-SHA256(salt or 32 zero bytes, ikm).
+#[pyfunction]
+fn hazmat_hkdf_extract<'py>(
+    py: Python<'py>,
+    ikm: &Bound<'py, PyAny>,
+    salt: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let (ikm, salt) = (buf(ikm, "ikm")?, buf(salt, "salt")?);
+    Ok(PyBytes::new(py, &hkdf::hkdf_sha256_extract(&ikm, &salt)))
+}
+
+/// HKDF-Expand alone (RFC 5869 §2.3): `length` bytes (1..=8160) from a PRK of at least 32 bytes.
+#[pyfunction]
+fn hazmat_hkdf_expand<'py>(
+    py: Python<'py>,
+    prk: &Bound<'py, PyAny>,
+    info: &Bound<'py, PyAny>,
+    length: usize,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let (prk, info) = (buf(prk, "prk")?, buf(info, "info")?);
+    let out = hkdf::hkdf_sha256_expand(&prk, &info, length).py(py)?;
+    Ok(PyBytes::new(py, &out))
+}
+
 /// X25519 (RFC 7748) shared secret, raw; an all-zero result raises InvalidKey.
 #[pyfunction]
 #[pyo3(name = "x25519")]
@@ -364,6 +388,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(hazmat_seal_payload, m)?)?;
     m.add_function(wrap_pyfunction!(open_payload, m)?)?;
     m.add_function(wrap_pyfunction!(hkdf_sha256, m)?)?;
+    m.add_function(wrap_pyfunction!(hazmat_hkdf_extract, m)?)?;
+    m.add_function(wrap_pyfunction!(hazmat_hkdf_expand, m)?)?;
     m.add_function(wrap_pyfunction!(hazmat_aes256gcm_seal, m)?)?;
     m.add_function(wrap_pyfunction!(hazmat_aes256gcm_open, m)?)?;
     m.add_function(wrap_pyfunction!(x25519_dh, m)?)?;

@@ -20,7 +20,8 @@ const FORMAT: &str = "avp-identity";
 const VERSION: u32 = 1;
 const CIPHER: &str = "AES-256-GCM";
 const KDF: &str = "argon2id";
-const SALT_LEN: usize = 16;
+/// Length of the Argon2id salt `seal` draws for each slot.
+pub const SALT_LEN: usize = 16;
 const PASSPHRASE: &str = "passphrase";
 const RECOVERY: &str = "recoveryCode";
 /// Opening refuses parameters above these bounds, so a crafted blob cannot exhaust memory or time.
@@ -98,6 +99,25 @@ struct SealedJson {
     ed25519_public_key: String,
     x25519_public_key: String,
     slots: Vec<SlotJson>,
+}
+
+/// The salt and IV of one slot. [`Identity::seal`] draws fresh ones; only the deterministic
+/// [`seal_deterministic`] (hazmat) takes them from the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlotNonces {
+    /// The Argon2id salt.
+    pub salt: [u8; SALT_LEN],
+    /// The AES-256-GCM IV.
+    pub iv: [u8; IV_LEN],
+}
+
+impl SlotNonces {
+    fn random() -> Self {
+        SlotNonces {
+            salt: crate::rand::array(),
+            iv: crate::rand::array(),
+        }
+    }
 }
 
 /// What unlocks a sealed identity.
@@ -180,6 +200,41 @@ fn derive(params: &KdfParams, secret: &[u8], salt: &[u8]) -> Result<Secret32> {
     Ok(key)
 }
 
+/// The kind of slot an unlock secret opens, and the bytes the KDF sees (NFC passphrase; recovery
+/// code without separators, upper-cased).
+fn unlock_secret(unlock: Unlock<'_>) -> Result<(&'static str, Zeroizing<Vec<u8>>)> {
+    match unlock {
+        Unlock::Passphrase(p) => Ok((PASSPHRASE, passphrase_bytes(p)?)),
+        Unlock::RecoveryCode(c) => Ok((RECOVERY, recovery_bytes(c)?)),
+    }
+}
+
+/// The slot key a passphrase or recovery code derives under `salt` and `params`: Argon2id v0x13,
+/// 32 bytes, after the format's normalisation of the secret. The same function `seal` and `open`
+/// use; public (as hazmat) so vectors can state the derived key of every case, including the keys
+/// of wrong secrets.
+pub fn slot_key(unlock: Unlock<'_>, salt: &[u8], params: &KdfParams) -> Result<Secret32> {
+    let (_, secret) = unlock_secret(unlock)?;
+    derive(params, &secret, salt)
+}
+
+/// [`Identity::seal`] with caller-chosen salts and IVs: the passphrase slot with
+/// `passphrase_nonces`, and the recovery-code slot (if any) with its own. Deterministic, so it
+/// reproduces published vectors byte for byte.
+///
+/// Hazmat: for test vectors only. Sealing different secrets under the same passphrase, salt and
+/// IV reuses an AES-GCM key and IV, which breaks the encryption; a fixed salt also allows
+/// precomputing passphrase guesses.
+pub fn seal_deterministic(
+    identity: &Identity,
+    passphrase: &str,
+    passphrase_nonces: &SlotNonces,
+    recovery: Option<(&str, &SlotNonces)>,
+    params: &KdfParams,
+) -> Result<String> {
+    identity.seal_with(passphrase, passphrase_nonces, recovery, params)
+}
+
 impl Identity {
     /// A fresh identity from the OS CSPRNG.
     pub fn generate() -> Self {
@@ -225,19 +280,19 @@ impl Identity {
 
     fn seal_slot(
         &self,
-        kind: &str,
-        secret: &[u8],
+        unlock: Unlock<'_>,
+        nonces: &SlotNonces,
         params: &KdfParams,
         ed: &str,
         x: &str,
     ) -> Result<SlotJson> {
-        let salt = crate::rand::array::<SALT_LEN>();
-        let iv = crate::rand::array::<IV_LEN>();
-        let key = derive(params, secret, &salt)?;
+        let SlotNonces { salt, iv } = nonces;
+        let (kind, secret) = unlock_secret(unlock)?;
+        let key = derive(params, &secret, salt)?;
         let mut plain = Zeroizing::new([0u8; 64]);
         plain[..32].copy_from_slice(self.ed25519_seed.expose());
         plain[32..].copy_from_slice(self.x25519_private.expose());
-        let ciphertext = aead::seal(key.expose(), &iv, &slot_aad(kind, ed, x), plain.as_slice());
+        let ciphertext = aead::seal(key.expose(), iv, &slot_aad(kind, ed, x), plain.as_slice());
         Ok(SlotJson {
             kind: kind.into(),
             kdf: KdfJson {
@@ -246,10 +301,10 @@ impl Identity {
                 memory_kib: params.memory_kib,
                 iterations: params.iterations,
                 parallelism: params.parallelism,
-                salt: b64encode(&salt),
+                salt: b64encode(salt),
             },
             cipher: CIPHER.into(),
-            iv: b64encode(&iv),
+            iv: b64encode(iv),
             ciphertext: b64encode(&ciphertext),
         })
     }
@@ -261,12 +316,33 @@ impl Identity {
         recovery_code: Option<&str>,
         params: &KdfParams,
     ) -> Result<String> {
+        let recovery_nonces = SlotNonces::random();
+        self.seal_with(
+            passphrase,
+            &SlotNonces::random(),
+            recovery_code.map(|code| (code, &recovery_nonces)),
+            params,
+        )
+    }
+
+    fn seal_with(
+        &self,
+        passphrase: &str,
+        passphrase_nonces: &SlotNonces,
+        recovery: Option<(&str, &SlotNonces)>,
+        params: &KdfParams,
+    ) -> Result<String> {
         let ed = b64encode(&self.ed25519_public);
         let x = b64encode(&self.x25519_public);
-        let mut slots =
-            vec![self.seal_slot(PASSPHRASE, &passphrase_bytes(passphrase)?, params, &ed, &x)?];
-        if let Some(code) = recovery_code {
-            slots.push(self.seal_slot(RECOVERY, &recovery_bytes(code)?, params, &ed, &x)?);
+        let mut slots = vec![self.seal_slot(
+            Unlock::Passphrase(passphrase),
+            passphrase_nonces,
+            params,
+            &ed,
+            &x,
+        )?];
+        if let Some((code, nonces)) = recovery {
+            slots.push(self.seal_slot(Unlock::RecoveryCode(code), nonces, params, &ed, &x)?);
         }
         let sealed = SealedJson {
             format: FORMAT.into(),
@@ -295,10 +371,7 @@ impl Identity {
         }
         let sealed: SealedJson = serde_json::from_value(value)
             .map_err(|e| Error::InvalidEncoding(format!("malformed sealed identity: {e}")))?;
-        let (kind, secret) = match unlock {
-            Unlock::Passphrase(p) => (PASSPHRASE, passphrase_bytes(p)?),
-            Unlock::RecoveryCode(c) => (RECOVERY, recovery_bytes(c)?),
-        };
+        let (kind, secret) = unlock_secret(unlock)?;
         let slot = sealed
             .slots
             .iter()
@@ -382,6 +455,98 @@ mod tests {
             Error::InvalidPassphrase
         );
         assert!(!format!("{id:?}").contains(&b64encode(id.ed25519_seed().expose())));
+    }
+
+    #[test]
+    fn deterministic_seal_is_reproducible_and_opens() {
+        let id = Identity::from_secrets(Secret32::new([1u8; 32]), Secret32::new([2u8; 32]));
+        let code = "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23-4567";
+        let p = SlotNonces {
+            salt: [3u8; SALT_LEN],
+            iv: [4u8; IV_LEN],
+        };
+        let r = SlotNonces {
+            salt: [5u8; SALT_LEN],
+            iv: [6u8; IV_LEN],
+        };
+        let blob = seal_deterministic(&id, "caf\u{e9}", &p, Some((code, &r)), &FAST).unwrap();
+        assert_eq!(
+            blob,
+            seal_deterministic(&id, "cafe\u{301}", &p, Some((code, &r)), &FAST).unwrap()
+        );
+        let sealed: SealedJson = serde_json::from_str(&blob).unwrap();
+        let slots: Vec<_> = sealed.slots.iter().map(|s| s.kind.as_str()).collect();
+        assert_eq!(slots, [PASSPHRASE, RECOVERY]);
+        for (slot, nonces, unlock) in [
+            (&sealed.slots[0], &p, Unlock::Passphrase("caf\u{e9}")),
+            (
+                &sealed.slots[1],
+                &r,
+                Unlock::RecoveryCode(&code.to_lowercase()),
+            ),
+        ] {
+            assert_eq!(slot.kdf.salt, b64encode(&nonces.salt));
+            assert_eq!(slot.iv, b64encode(&nonces.iv));
+            assert_eq!(
+                (
+                    slot.kdf.memory_kib,
+                    slot.kdf.iterations,
+                    slot.kdf.parallelism
+                ),
+                (FAST.memory_kib, FAST.iterations, FAST.parallelism)
+            );
+            // The slot key is what decrypts the slot, under the documented AAD.
+            let key = slot_key(unlock, &nonces.salt, &FAST).unwrap();
+            let aad = slot_aad(
+                &slot.kind,
+                &sealed.ed25519_public_key,
+                &sealed.x25519_public_key,
+            );
+            let ciphertext = b64decode_strict(&slot.ciphertext, None).unwrap();
+            let plain = aead::open(key.expose(), &nonces.iv, &aad, &ciphertext).unwrap();
+            assert_eq!(&plain[..32], id.ed25519_seed().expose());
+            assert_eq!(&plain[32..], id.x25519_private().expose());
+            let opened = Identity::open(&blob, unlock).unwrap();
+            assert_eq!(opened.x25519_public_key(), id.x25519_public_key());
+        }
+        // Other salt, other key; other IV, other ciphertext; the safe seal never repeats.
+        let other_salt = SlotNonces {
+            salt: [7u8; SALT_LEN],
+            ..p
+        };
+        let other_iv = SlotNonces {
+            iv: [7u8; IV_LEN],
+            ..p
+        };
+        let one = seal_deterministic(&id, "p", &p, None, &FAST).unwrap();
+        assert_ne!(
+            one,
+            seal_deterministic(&id, "p", &other_salt, None, &FAST).unwrap()
+        );
+        assert_ne!(
+            one,
+            seal_deterministic(&id, "p", &other_iv, None, &FAST).unwrap()
+        );
+        assert_ne!(
+            id.seal("p", None, &FAST).unwrap(),
+            id.seal("p", None, &FAST).unwrap()
+        );
+        assert_ne!(
+            slot_key(Unlock::Passphrase("p"), &p.salt, &FAST)
+                .unwrap()
+                .expose(),
+            slot_key(Unlock::Passphrase("q"), &p.salt, &FAST)
+                .unwrap()
+                .expose()
+        );
+        assert!(matches!(
+            slot_key(Unlock::Passphrase(""), &p.salt, &FAST),
+            Err(Error::InvalidKey(_))
+        ));
+        assert!(matches!(
+            seal_deterministic(&id, "p", &p, Some(("ABC", &r)), &FAST),
+            Err(Error::InvalidEncoding(_))
+        ));
     }
 
     #[test]

@@ -21,9 +21,13 @@ pub mod x25519;
 pub use error::{Error, Result};
 pub use secret::Secret32;
 
-/// Deterministic variants (caller-chosen IV / ephemeral key): for test vectors only. Reusing an
-/// IV under one key, or an ephemeral key, breaks confidentiality.
+/// Deterministic variants (caller-chosen IV / ephemeral key / salt) and the separate steps of
+/// HKDF: for test vectors only. Reusing an IV under one key, or an ephemeral key, breaks
+/// confidentiality.
 pub mod hazmat {
+    pub use crate::hkdf::{hkdf_sha256_expand, hkdf_sha256_extract};
+    pub use crate::identity::{seal_deterministic as seal_identity_deterministic, slot_key};
+    pub use crate::identity::{SlotNonces, Unlock};
     pub use crate::payload::seal_payload_with_iv;
     pub use crate::wrap::wrap_key_deterministic;
 }

@@ -22,6 +22,10 @@ __all__ = [
     "generate_data_key",
     "hazmat_aes256gcm_open",
     "hazmat_aes256gcm_seal",
+    "hazmat_hkdf_expand",
+    "hazmat_hkdf_extract",
+    "hazmat_identity_slot_key",
+    "hazmat_seal_identity",
     "hazmat_seal_payload",
     "hazmat_wrap_key",
     "hkdf_sha256",
@@ -55,6 +59,8 @@ def open_payload(
 def hazmat_aes256gcm_seal(key: Buffer, iv: Buffer, aad: Buffer, plaintext: Buffer) -> bytes: ...
 def hazmat_aes256gcm_open(key: Buffer, iv: Buffer, aad: Buffer, ciphertext: Buffer) -> bytes: ...
 def hkdf_sha256(ikm: Buffer, salt: Buffer, info: Buffer, length: int) -> bytes: ...
+def hazmat_hkdf_extract(ikm: Buffer, salt: Buffer) -> bytes: ...
+def hazmat_hkdf_expand(prk: Buffer, info: Buffer, length: int) -> bytes: ...
 def x25519(private: Buffer, public: Buffer) -> bytes: ...
 def x25519_public_key(private: Buffer) -> bytes: ...
 def x25519_generate() -> tuple[bytes, bytes]: ...
@@ -145,3 +151,26 @@ class Identity:
     def invite_token(self) -> str: ...
     def export_ed25519_seed(self) -> bytes: ...
     def export_x25519_private(self) -> bytes: ...
+
+def hazmat_seal_identity(
+    identity: Identity,
+    passphrase: str,
+    *,
+    salt: Buffer,
+    iv: Buffer,
+    recovery_code: Optional[str] = None,
+    recovery_salt: Optional[Buffer] = None,
+    recovery_iv: Optional[Buffer] = None,
+    memory_kib: int = 65536,
+    iterations: int = 3,
+    parallelism: int = 1,
+) -> str: ...
+def hazmat_identity_slot_key(
+    salt: Buffer,
+    passphrase: Optional[str] = None,
+    *,
+    recovery_code: Optional[str] = None,
+    memory_kib: int = 65536,
+    iterations: int = 3,
+    parallelism: int = 1,
+) -> bytes: ...

@@ -7,7 +7,7 @@ import base64
 from collections.abc import Callable
 from typing import Any, Optional
 
-from avp import crypto, federation
+from avp import Identity, crypto, federation
 from avp.crypto import hazmat
 from avp.errors import AvpError
 
@@ -51,6 +51,52 @@ def unwrap(wrapped: dict[str, str], recipient_private: bytes) -> bytes:
 
 def hkdf(ikm: bytes, salt: bytes, info: bytes, length: int) -> bytes:
     return bytes(crypto.hkdf_sha256(ikm, salt, info, length))
+
+
+def hkdf_extract(ikm: bytes, salt: bytes) -> bytes:
+    """The PRK alone: HMAC-SHA256(salt or 32 zero bytes, ikm) (RFC 5869 §2.2)."""
+    return bytes(hazmat.hkdf_extract(ikm, salt))
+
+
+def hkdf_expand(prk: bytes, info: bytes, length: int) -> bytes:
+    return bytes(hazmat.hkdf_expand(prk, info, length))
+
+
+def identity_slot_key(kind: str, secret: str, salt: bytes, params: tuple[int, int, int]) -> bytes:
+    """The Argon2id key of an identity slot (``kind`` "passphrase" or "recoveryCode"), after the
+    format's normalisation of ``secret``; ``params`` is (memoryKib, iterations, parallelism)."""
+    memory, iterations, parallelism = params
+    unlock = {"passphrase": secret} if kind == "passphrase" else {"recovery_code": secret}
+    key = hazmat.identity_slot_key(
+        salt, **unlock, memory_kib=memory, iterations=iterations, parallelism=parallelism
+    )
+    return bytes(key)
+
+
+def seal_identity(
+    ed25519_seed: bytes,
+    x25519_private: bytes,
+    passphrase: str,
+    salt: bytes,
+    iv: bytes,
+    recovery: Optional[tuple[str, bytes, bytes]],
+    params: tuple[int, int, int],
+) -> str:
+    """The deterministic seal (``avp-identity`` v1 JSON); ``recovery`` is (code, salt, iv)."""
+    memory, iterations, parallelism = params
+    code, recovery_salt, recovery_iv = recovery if recovery is not None else (None, None, None)
+    return hazmat.seal_identity(
+        Identity.from_seeds(ed25519_seed, x25519_private),
+        passphrase,
+        salt=salt,
+        iv=iv,
+        recovery_code=code,
+        recovery_salt=recovery_salt,
+        recovery_iv=recovery_iv,
+        memory_kib=memory,
+        iterations=iterations,
+        parallelism=parallelism,
+    )
 
 
 def x25519(private: bytes, public: bytes) -> bytes:

@@ -1,10 +1,12 @@
 """identity.json: sealed identities (the ``avp-identity`` v1 format of ``avp.Identity.seal``).
 
 The vectors use CHEAP Argon2id parameters (64-128 KiB, 1-2 passes) so every verifier runs them in
-milliseconds; real seals use the defaults (64 MiB, 3 passes). The binding has no deterministic seal
-(salt and IV are always random), so the slot key is derived here with pyca ``cryptography``'s
-Argon2id (a dev dependency) and sealed with the binding's raw AES-GCM; every case is then opened by
-the Rust core (``avp.Identity.open``) at generation time, which must agree on the verdict and keys.
+milliseconds; real seals use the defaults (64 MiB, 3 passes). Everything comes from the Rust core:
+blobs from the deterministic seal (``avp.crypto.hazmat.seal_identity``, fixed salts and IVs), the
+stated slot keys from ``hazmat.identity_slot_key``, and the one blob the seal cannot make
+(secrets sealed under another identity's public keys) from that slot key and the raw AES-GCM. Every
+case is then opened by the Rust core (``avp.Identity.open``) at generation time, which must agree on
+the verdict and keys.
 """
 
 from __future__ import annotations
@@ -20,65 +22,65 @@ from avp.vectors.actors import Actor, actor
 from avp.vectors.seeds import derive
 
 RECOVERY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-#: What a recovery code may contain besides its characters: '-' and ASCII whitespace.
-ASCII_SEPARATORS = "- \t\n\r\x0c"
 
 
-def _argon2id(secret: bytes, salt: bytes, memory_kib: int, iterations: int, parallelism: int) -> bytes:
-    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
-
-    kdf = Argon2id(salt=salt, length=32, iterations=iterations, lanes=parallelism, memory_cost=memory_kib)
-    return kdf.derive(secret)
+#: Argon2id (memoryKib, iterations, parallelism).
+Params = tuple[int, int, int]
 
 
-def normalized_secret(kind: str, text: str) -> bytes:
-    """The bytes the KDF sees: a passphrase in NFC; a recovery code without '-' and whitespace,
-    upper-cased (it stays text: the 32 base32 characters, not the decoded bits)."""
-    if kind == "passphrase":
-        return unicodedata.normalize("NFC", text).encode()
-    return "".join(ch for ch in text if ch not in ASCII_SEPARATORS).upper().encode()
+def _nonces(label: str, kind: str) -> tuple[bytes, bytes]:
+    """The fixed salt and IV of one slot."""
+    return derive(f"identity/{label}/{kind}/salt", 16), derive(f"identity/{label}/{kind}/iv", 12)
 
 
-def _slot(
-    who: Actor,
-    kind: str,
-    secret: str,
-    params: tuple[int, int, int],
-    label: str,
-    stated: Optional[Actor] = None,
-) -> tuple[dict[str, Any], bytes]:
-    """One slot and its key; ``stated`` seals under another identity's public keys (an attack)."""
+def _key(kind: str, secret: str, params: Params, label: str) -> bytes:
+    """The slot key ``secret`` derives under the salt of ``label``'s ``kind`` slot (Rust core)."""
+    salt, _ = _nonces(label, kind)
+    return core.identity_slot_key(kind, secret, salt, params)
+
+
+def _sealed(
+    who: Actor, passphrase: str, params: Params, label: str, recovery_code: Optional[str] = None
+) -> dict[str, Any]:
+    """A blob from the Rust core's deterministic seal: a passphrase slot and optionally a
+    recovery-code slot, each with the fixed salt and IV of ``label``."""
+    salt, iv = _nonces(label, "passphrase")
+    recovery: Optional[tuple[str, bytes, bytes]] = None
+    if recovery_code is not None:
+        recovery = (recovery_code, *_nonces(label, "recoveryCode"))
+    text = core.seal_identity(who.ed25519_seed, who.x25519_private, passphrase, salt, iv, recovery, params)
+    sealed: dict[str, Any] = json.loads(text)
+    return sealed
+
+
+def _sealed_under(who: Actor, stated: Actor, passphrase: str, params: Params, label: str) -> dict[str, Any]:
+    """An attack the seal cannot express: ``who``'s secrets under ``stated``'s public keys (the
+    AAD and header name ``stated``). The slot key and AES-GCM still come from the Rust core."""
     memory, iterations, parallelism = params
-    salt, iv = derive(f"identity/{label}/{kind}/salt", 16), derive(f"identity/{label}/{kind}/iv", 12)
-    key = _argon2id(normalized_secret(kind, secret), salt, memory, iterations, parallelism)
-    shown = stated or who
-    aad = f"avp-identity/v1\x1f{kind}\x1f{shown.member_id}\x1f{shown.x25519_b64}".encode()
+    salt, iv = _nonces(label, "passphrase")
+    key = _key("passphrase", passphrase, params, label)
+    aad = f"avp-identity/v1\x1fpassphrase\x1f{stated.member_id}\x1f{stated.x25519_b64}".encode()
     ciphertext = core.aes_gcm_seal(key, iv, aad, who.ed25519_seed + who.x25519_private)
-    kdf = {
-        "name": "argon2id",
-        "version": 19,
-        "memoryKib": memory,
-        "iterations": iterations,
-        "parallelism": parallelism,
-        "salt": core.b64(salt),
-    }
-    return {
-        "kind": kind,
-        "kdf": kdf,
+    slot = {
+        "kind": "passphrase",
+        "kdf": {
+            "name": "argon2id",
+            "version": 19,
+            "memoryKib": memory,
+            "iterations": iterations,
+            "parallelism": parallelism,
+            "salt": core.b64(salt),
+        },
         "cipher": "AES-256-GCM",
         "iv": core.b64(iv),
         "ciphertext": core.b64(ciphertext),
-    }, key
-
-
-def _blob(who: Actor, slots: list[dict[str, Any]], stated: Optional[Actor] = None) -> dict[str, Any]:
-    shown = stated or who
+    }
     return {
         "format": "avp-identity",
         "version": 1,
-        "ed25519PublicKey": shown.member_id,
-        "x25519PublicKey": shown.x25519_b64,
-        "slots": slots,
+        "ed25519PublicKey": stated.member_id,
+        "x25519PublicKey": stated.x25519_b64,
+        "slots": [slot],
     }
 
 
@@ -128,14 +130,16 @@ def identity_cases() -> list[dict[str, Any]]:
     code = "".join(RECOVERY_ALPHABET[b % 32] for b in derive("identity/recovery-code", 32))
     typed = " ".join("-".join(code[i : i + 4] for i in range(j, j + 16, 4)) for j in (0, 16)).lower()
 
-    p_slot, p_key = _slot(alice, "passphrase", passphrase, cheap, "alice")
-    r_slot, r_key = _slot(alice, "recoveryCode", code, cheap, "alice")
-    single, both = _blob(alice, [p_slot]), _blob(alice, [p_slot, r_slot])
-    u_slot, u_key = _slot(bob, "passphrase", nfc, two_lanes, "bob")
-    unicode_blob = _blob(bob, [u_slot])
-    wrong_key = _argon2id(passphrase.upper().encode(), derive("identity/alice/passphrase/salt", 16), *cheap)
+    single = _sealed(alice, passphrase, cheap, "alice")
+    both = _sealed(alice, passphrase, cheap, "alice", recovery_code=code)
+    assert both["slots"][0] == single["slots"][0]
+    p_key = _key("passphrase", passphrase, cheap, "alice")
+    r_key = _key("recoveryCode", typed, cheap, "alice")
+    unicode_blob = _sealed(bob, nfc, two_lanes, "bob")
+    u_key = _key("passphrase", nfd, two_lanes, "bob")
+    wrong_key = _key("passphrase", passphrase.upper(), cheap, "alice")
     wrong_code = RECOVERY_ALPHABET[(RECOVERY_ALPHABET.index(code[0]) + 1) % 32] + code[1:]
-    wrong_code_key = _argon2id(wrong_code.encode(), derive("identity/alice/recoveryCode/salt", 16), *cheap)
+    wrong_code_key = _key("recoveryCode", wrong_code, cheap, "alice")
 
     def changed(blob: dict[str, Any], edit: Any) -> dict[str, Any]:
         out = copy.deepcopy(blob)
@@ -145,7 +149,7 @@ def identity_cases() -> list[dict[str, Any]]:
     flipped = changed(
         single, lambda b: b["slots"][0].update(ciphertext=_flip_b64(b["slots"][0]["ciphertext"]))
     )
-    liar_slot, liar_key = _slot(alice, "passphrase", passphrase, cheap, "liar", stated=bob)
+    liar_key = _key("passphrase", passphrase, cheap, "liar")
     return [
         _case(
             "accept/passphrase", "one passphrase slot", single, "passphrase", passphrase, p_key, alice, None
@@ -233,7 +237,7 @@ def identity_cases() -> list[dict[str, Any]]:
         _case(
             "reject/keys-do-not-match",
             "alice's secrets sealed under bob's stated public keys",
-            _blob(alice, [liar_slot], stated=bob),
+            _sealed_under(alice, bob, passphrase, cheap, "liar"),
             "passphrase",
             passphrase,
             liar_key,
