@@ -30,12 +30,6 @@ EXTERNAL = os.environ.get("AVP_TEST_SERVER_URL")
 TEST_LIMITS = {"AVP_MAX_REPOS_PER_MEMBER": "12", "AVP_MAX_MEMBERS_PER_REPO": "10"}
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "internal: needs the server's internals (own processes, database files, kill -9)"
-    )
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
