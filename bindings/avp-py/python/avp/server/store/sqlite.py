@@ -106,50 +106,58 @@ class SqliteStore(Store):
         """Run ``job`` in the writer's next transaction; its result once that is durable."""
         with self._writer_lock:
             if self._writer is None:
+                # Open what the writer needs here, so that a failure reaches the caller.
+                conn = self._connect()
+                # Writers of other processes on this file (--workers N) queue on an flock of a lock
+                # file beside it: the kernel hands the lock over at once, where SQLite's busy
+                # handler would sleep and retry (up to 100 ms a turn).
+                lock = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o600) if fcntl else None
                 self._writer = threading.Thread(
-                    target=self._write_loop, name="avp-sqlite-writer", daemon=True
+                    target=self._write_loop, args=(conn, lock), name="avp-sqlite-writer", daemon=True
                 )
                 self._writer.start()
         done: Future[T] = Future()
         self._jobs.put((job, done))
         return done.result()
 
-    def _write_loop(self) -> None:
-        conn = self._connect()
-        # Writers of other processes on this file (--workers N) queue on an flock of a lock file
-        # beside it: the kernel hands the lock over at once, where SQLite's busy handler would
-        # sleep and retry (up to 100 ms a turn).
-        lock = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o600) if fcntl else None
+    def _write_loop(self, conn: sqlite3.Connection, lock: Optional[int]) -> None:
         try:
-            self._serve_writes(conn, lock)
+            running = True
+            while running:
+                first = self._jobs.get()
+                if first is None:
+                    break
+                batch = [first]
+                while len(batch) < _BATCH:
+                    try:
+                        item = self._jobs.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        running = False
+                        break
+                    batch.append(item)
+                self._commit_locked(conn, lock, batch)
         finally:
             if lock is not None:
                 os.close(lock)
 
-    def _serve_writes(self, conn: sqlite3.Connection, lock: Optional[int]) -> None:
-        running = True
-        while running:
-            first = self._jobs.get()
-            if first is None:
-                break
-            batch = [first]
-            while len(batch) < _BATCH:
-                try:
-                    item = self._jobs.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    running = False
-                    break
-                batch.append(item)
-            if lock is None:
-                self._commit(conn, batch)
-                continue
+    def _commit_locked(
+        self, conn: sqlite3.Connection, lock: Optional[int], batch: list[tuple[Job, Future[Any]]]
+    ) -> None:
+        if lock is None:
+            self._commit(conn, batch)
+            return
+        try:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                self._commit(conn, batch)
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        except OSError as err:  # never leave a caller waiting
+            for _, done in batch:
+                done.set_exception(err)
+            return
+        try:
+            self._commit(conn, batch)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
     @staticmethod
     def _commit(conn: sqlite3.Connection, batch: list[tuple[Job, Future[Any]]]) -> None:
