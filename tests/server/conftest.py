@@ -270,12 +270,23 @@ def pg_server(start_server: Callable[..., ServerProcess], pg_dsn: str) -> Server
     return start_server(db=pg_dsn.rsplit("/", 1)[0] + "/avp_server")
 
 
+@pytest.fixture(scope="session")
+def two_worker_server(start_server: Callable[..., ServerProcess]) -> ServerProcess:
+    """Two processes on one SQLite file (their writers take turns on the file's flock)."""
+    return start_server(args=("--workers", "2"))
+
+
 @pytest.fixture(
-    params=["default", pytest.param("postgres", marks=[pytest.mark.internal, pytest.mark.postgres])]
+    params=[
+        "default",
+        pytest.param("sqlite-2-workers", marks=pytest.mark.internal),
+        pytest.param("postgres", marks=[pytest.mark.internal, pytest.mark.postgres]),
+    ]
 )
 def backend_url(request: pytest.FixtureRequest) -> str:
-    """The server under test, then the suite's own server on PostgreSQL."""
+    """The server under test, then the suite's own servers: two workers on SQLite, PostgreSQL."""
     if request.param == "default":
         return str(request.getfixturevalue("server_url"))
-    server: ServerProcess = request.getfixturevalue("pg_server")
+    fixture = "two_worker_server" if request.param == "sqlite-2-workers" else "pg_server"
+    server: ServerProcess = request.getfixturevalue(fixture)
     return server.url

@@ -238,8 +238,8 @@ def test_avp_serve_starts_with_no_configuration_and_stops_gracefully(tmp_path: P
     assert "Application shutdown complete" in log.read_text()
 
 
-def test_avp_serve_with_two_workers_on_sqlite(start_server: Callable[..., ServerProcess]) -> None:
-    server = start_server(args=("--workers", "2"))
+def test_avp_serve_with_two_workers_on_sqlite(two_worker_server: ServerProcess) -> None:
+    server = two_worker_server
     member = Member.new()
     with Api(server.url) as api:
         repo_id = api.create(member)["repoId"]
