@@ -7,12 +7,16 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from avp.cli import EXIT_FAILURES, EXIT_OK, EXIT_USAGE, add_json_flag
-from avp.interop import conformance, launcher, registry, report, runner
-from avp.interop.model import CaseResult, Outcome
-from avp.interop.scenarios import SCENARIOS
+
+if TYPE_CHECKING:
+    from avp.interop import registry
+    from avp.interop.model import CaseResult
+
+# The runner, the suite and the scenarios are imported by the commands, not here: building the
+# ``avp`` parser imports this module, and ``avp --help`` should not pay for them.
 
 
 def register(subparsers: Any) -> None:
@@ -73,13 +77,11 @@ def register(subparsers: Any) -> None:
     run.add_argument(
         "--vectors", type=Path, help="vectors folder for the vectors mode (default: the clone's vectors/)"
     )
-    run.add_argument(
-        "--seed", default=runner.DEFAULT_SEED, help="derives every actor identity (same seed: same keys)"
-    )
+    run.add_argument("--seed", default=None, help="derives every actor identity (same seed: same keys)")
     run.add_argument(
         "--workers",
         type=int,
-        default=runner.env_workers(),
+        default=None,
         help="parallel units (default 4 or $AVP_INTEROP_WORKERS)",
     )
     add_json_flag(run)
@@ -108,6 +110,8 @@ def register(subparsers: Any) -> None:
 
 def _registry(path: Any) -> tuple[list[registry.Implementation], Any]:
     """The registry file given or found from here upwards; the built-in entries when there is none."""
+    from avp.interop import registry
+
     found = path or registry.find_registry()
     if found is None:
         return registry.builtin(), None
@@ -115,6 +119,8 @@ def _registry(path: Any) -> tuple[list[registry.Implementation], Any]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from avp.interop import report, runner
+
     impls, path = _registry(args.registry)
     if path is None:
         print(
@@ -132,8 +138,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         strict=args.strict,
         report_dir=args.report_dir,
-        seed=args.seed,
-        workers=args.workers,
+        seed=runner.DEFAULT_SEED if args.seed is None else args.seed,
+        workers=runner.env_workers() if args.workers is None else args.workers,
         vectors_dir=args.vectors or runner.default_vectors_dir(path),
         conformance=not args.no_conformance,
         progress=not getattr(args, "json", False),
@@ -168,6 +174,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_conformance(args: argparse.Namespace) -> int:
+    from avp.interop import conformance, launcher, runner
+    from avp.interop.model import Outcome
+
     url = args.url.rstrip("/")
     try:
         discovery = launcher.probe(url + "/.well-known/avp", timeout=5.0)
@@ -198,6 +207,9 @@ def cmd_conformance(args: argparse.Namespace) -> int:
 
 
 def _line(r: CaseResult) -> str:
+    from avp.interop import report
+    from avp.interop.model import Outcome
+
     line = f"{report.SYMBOL[r.outcome.value]:5} {r.case_id:42} [{r.level.value}] {r.summary}"
     if r.step:
         line += f"\n      step {r.step}: expected {r.expected}; actual {r.actual}"
@@ -207,6 +219,9 @@ def _line(r: CaseResult) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from avp.interop import conformance
+    from avp.interop.scenarios import SCENARIOS
+
     impls, path = _registry(args.registry)
     data = {
         "registry": str(path) if path else None,
