@@ -12,12 +12,16 @@ import getpass
 import json
 import os
 import sys
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from avp.cli import EXIT_OK, EXIT_USAGE, add_json_flag
-from avp.client import Client
-from avp.client.profile import load_identity, read_public_identity, save_identity
-from avp.identity import Identity
+
+if TYPE_CHECKING:
+    from avp.client import Client
+    from avp.identity import Identity
+
+# The client (and its HTTP stack) is imported by the commands that use it, not here: building the
+# ``avp`` parser imports this module, and ``avp --help`` should not pay for ``requests``.
 
 PASSPHRASE_ENV = "AVP_PASSPHRASE"  # noqa: S105 - the name of a variable, not a secret
 RECOVERY_CODE_ENV = "AVP_RECOVERY_CODE"
@@ -78,6 +82,8 @@ def new_passphrase(env: str = PASSPHRASE_ENV) -> str:
 
 
 def unlock(args: argparse.Namespace) -> Identity:
+    from avp.client.profile import load_identity
+
     code = os.environ.get(RECOVERY_CODE_ENV)
     if code:
         return load_identity(args.home, recovery_code=code)
@@ -90,6 +96,8 @@ def progress(message: str) -> None:
 
 def open_client(args: argparse.Namespace) -> Client:
     """Unlock the identity of ``--home`` and open a client on the same state directory."""
+    from avp.client import Client
+
     return Client(
         unlock(args),
         home=args.home,
@@ -158,6 +166,9 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from avp.client.profile import save_identity
+    from avp.identity import Identity
+
     identity = Identity.generate()
     recovery_code = Identity.new_recovery_code()
     path = save_identity(
@@ -176,6 +187,9 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_passwd(args: argparse.Namespace) -> int:
+    from avp.client.profile import save_identity
+    from avp.identity import Identity
+
     identity = unlock(args)
     recovery_code = Identity.new_recovery_code()
     path = save_identity(
@@ -194,6 +208,8 @@ def cmd_passwd(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from avp.client.profile import read_public_identity
+
     public = read_public_identity(args.home)
     data = {
         "memberId": public.member_id,

@@ -11,13 +11,14 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from avp.cli import EXIT_OK
 from avp.cli.identity import UsageError, add_client_options, emit, guarded, open_client, secret_input
-from avp.client import Snapshot, Store
-from avp.client.profile import read_public_identity
 from avp.models import ALT_TYPES, AltAccount, alts_from_json
+
+if TYPE_CHECKING:
+    from avp.client import Snapshot
 
 ACCESS_TOKEN_ENV = "AVP_ACCESS_TOKEN"  # noqa: S105 - variable names, not secrets
 REFRESH_TOKEN_ENV = "AVP_REFRESH_TOKEN"  # noqa: S105
@@ -222,6 +223,9 @@ def cmd_list_alts(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from avp.client import Store
+    from avp.client.profile import read_public_identity
+
     public = read_public_identity(args.home)  # no passphrase needed: addresses are not secret
     with Store(args.home) as store:
         addresses = store.addresses(public.member_id)
