@@ -92,6 +92,18 @@ def substituted_pinning(ctx: Context) -> None:
     _substitution(ctx, bind=False)
 
 
+def _refuses_replayed_pull(
+    ctx: Context, mode: ReplayPull, slot: str, url: str, repo: str, step: str, served: str
+) -> None:
+    """Arms ``mode``: ``slot``'s next pull through the proxy at ``url`` is served an older state and
+    must be refused with rollback_detected; the proxy must really have replayed (``served``)."""
+    mode.armed = True
+    try:
+        ctx.call_error(slot, "pull", {"rollback_detected"}, step=step, server=url, repoId=repo)
+    finally:
+        ctx.require(mode.replayed, "proxy", served, "the proxy never replayed")
+
+
 @scenario(
     "10.adversarial.version-rollback",
     "the server serves an older version than the client has seen: rollback_detected",
@@ -105,18 +117,9 @@ def version_rollback(ctx: Context) -> None:
         ctx.call("alice", "create_repo", server=url, repoId=repo, alts=[alt("v1")])
         ctx.call("alice", "update", server=url, repoId=repo, addAlts=[alt("v2")])
         ctx.call("alice", "update", server=url, repoId=repo, addAlts=[alt("v3")])
-        mode.armed = True
-        try:
-            ctx.call_error(
-                "alice",
-                "pull",
-                {"rollback_detected"},
-                step="alice.pull served an old version",
-                server=url,
-                repoId=repo,
-            )
-        finally:
-            ctx.require(mode.replayed, "proxy", "the old version was served", "the proxy never replayed")
+        _refuses_replayed_pull(
+            ctx, mode, "alice", url, repo, "alice.pull served an old version", "the old version was served"
+        )
 
 
 @scenario(
@@ -126,9 +129,7 @@ def version_rollback(ctx: Context) -> None:
 )
 def stale_epoch(ctx: Context) -> None:
     s = ctx.server
-    repo = ctx.repo_id("stale")
-    ctx.call("alice", "create_repo", server=s, repoId=repo, alts=[alt("e0")])
-    ctx.call("alice", "add_member", server=s, repoId=repo, inviteToken=ctx.invite("bob"))
+    repo = ctx.shared_repo("stale", [alt("e0")])
     ctx.call("alice", "add_member", server=s, repoId=repo, inviteToken=Member.random().invite_token())
     mode = ReplayPull()
     with ctx.proxy(mode) as url:
@@ -137,18 +138,9 @@ def stale_epoch(ctx: Context) -> None:
         ctx.call("alice", "remove_member", server=s, repoId=repo, memberId=roster[-1]["ed25519PublicKey"])
         after = ctx.call("bob", "pull", server=url, repoId=repo)
         ctx.expect(after.get("keyEpoch") == 1, "bob.pull after the rotation", "epoch 1", after)
-        mode.armed = True
-        try:
-            ctx.call_error(
-                "bob",
-                "pull",
-                {"rollback_detected"},
-                step="bob.pull served the epoch-0 envelope",
-                server=url,
-                repoId=repo,
-            )
-        finally:
-            ctx.require(mode.replayed, "proxy", "the old epoch was served", "the proxy never replayed")
+        _refuses_replayed_pull(
+            ctx, mode, "bob", url, repo, "bob.pull served the epoch-0 envelope", "the old epoch was served"
+        )
 
 
 @scenario(
@@ -156,17 +148,9 @@ def stale_epoch(ctx: Context) -> None:
     "the server drops shareRefreshTokens: the client treats the policy as off and strips",
 )
 def dropped_flag(ctx: Context) -> None:
-    s = ctx.server
-    repo = ctx.repo_id("drop")
-    ctx.call(
-        "alice",
-        "create_repo",
-        server=s,
-        repoId=repo,
-        shareRefreshTokens=True,
-        alts=[alt("d1", refreshToken="rt-d1", expiresAt=1900000000000)],
+    repo = ctx.shared_repo(
+        "drop", [alt("d1", refreshToken="rt-d1", expiresAt=1900000000000)], shareRefreshTokens=True
     )
-    ctx.call("alice", "add_member", server=s, repoId=repo, inviteToken=ctx.invite("bob"))
     with ctx.proxy(DropShareRefreshTokens()) as url:
         seen = ctx.call("bob", "pull", server=url, repoId=repo)
     alts = seen.get("alts") or [{}]
@@ -185,9 +169,7 @@ def dropped_flag(ctx: Context) -> None:
 )
 def replayed_envelope(ctx: Context) -> None:
     s = ctx.server
-    repo = ctx.repo_id("replay")
-    ctx.call("alice", "create_repo", server=s, repoId=repo, alts=[alt("old")])
-    ctx.call("alice", "add_member", server=s, repoId=repo, inviteToken=ctx.invite("bob"))
+    repo = ctx.shared_repo("replay", [alt("old")])
     mode = ReplayEnvelope()
     with ctx.proxy(mode) as url:
         ctx.call("bob", "pull", server=url, repoId=repo)  # recorded: version 1

@@ -167,6 +167,14 @@ class Context:
         token: str = self.identities[slot]["inviteToken"]
         return token
 
+    def shared_repo(self, label: str, alts: list[dict[str, Any]], **create: Any) -> str:
+        """A new repository that alice creates with ``alts`` (and ``create`` options) and shares
+        with bob; its id."""
+        repo = self.repo_id(label)
+        self.call("alice", "create_repo", server=self.server, repoId=repo, alts=alts, **create)
+        self.call("alice", "add_member", server=self.server, repoId=repo, inviteToken=self.invite("bob"))
+        return repo
+
     # --- the runner's own view of the server --------------------------------------------------------
     def token(self, slot: str) -> str:
         if slot not in self._tokens:

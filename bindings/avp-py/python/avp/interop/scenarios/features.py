@@ -133,9 +133,7 @@ def percent_member_ids(ctx: Context) -> None:
     s = ctx.server
     ctx.reidentify("alice", _member_with(ctx, "alice", "+/"))
     ctx.reidentify("bob", _member_with(ctx, "bob", "/+"))
-    repo = ctx.repo_id("pct")
-    ctx.call("alice", "create_repo", server=s, repoId=repo, alts=[alt("p1")])
-    ctx.call("alice", "add_member", server=s, repoId=repo, inviteToken=ctx.invite("bob"))
+    repo = ctx.shared_repo("pct", [alt("p1")])
     for slot, other in (("bob", "alice"), ("alice", "bob")):
         member_id = ctx.member(other).id
         entry = ctx.call(slot, "fetch_member", server=s, repoId=repo, memberId=member_id)
@@ -362,10 +360,8 @@ def key_binding(ctx: Context) -> None:
 @scenario("6.push.concurrent-writers", "two clients update the same repository at once: no lost update")
 def concurrent_writers(ctx: Context) -> None:
     s = ctx.server
-    repo = ctx.repo_id("conc")
+    repo = ctx.shared_repo("conc", [alt("seed")])
     rounds = 4
-    ctx.call("alice", "create_repo", server=s, repoId=repo, alts=[alt("seed")])
-    ctx.call("alice", "add_member", server=s, repoId=repo, inviteToken=ctx.invite("bob"))
     for i in range(rounds):
         ctx.parallel(
             [
@@ -392,10 +388,8 @@ def concurrent_writers(ctx: Context) -> None:
 )
 def large_payload(ctx: Context) -> None:
     s = ctx.server
-    repo = ctx.repo_id("big")
     limit = ctx.limit("maxBodyBytes", 2_097_152)
-    ctx.call("alice", "create_repo", server=s, repoId=repo, alts=[alt("small")])
-    ctx.call("alice", "add_member", server=s, repoId=repo, inviteToken=ctx.invite("bob"))
+    repo = ctx.shared_repo("big", [alt("small")])
     ctx.call("alice", "pull", server=s, repoId=repo)
     filler = "t" * int(limit * 0.68)  # ~0.91 of the limit once encrypted and base64-encoded
     pushed = ctx.call(

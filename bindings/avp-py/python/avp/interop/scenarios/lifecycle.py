@@ -112,9 +112,7 @@ def two_members(ctx: Context) -> None:
 )
 def three_members(ctx: Context) -> None:
     s = ctx.server
-    repo = ctx.repo_id("life3")
-    ctx.call("alice", "create_repo", server=s, repoId=repo, alts=[alt("a1")])
-    ctx.call("alice", "add_member", server=s, repoId=repo, inviteToken=ctx.invite("bob"))
+    repo = ctx.shared_repo("life3", [alt("a1")])
     ctx.call("bob", "pull", server=s, repoId=repo)
     added = ctx.call("bob", "add_member", server=s, repoId=repo, inviteToken=ctx.invite("carol"))
     ctx.expect(len(added.get("members", [])) == 3, "bob.add_member carol", "three members", added)
