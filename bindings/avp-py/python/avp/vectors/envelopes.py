@@ -39,18 +39,25 @@ def _b64d(text: str) -> bytes:
     return base64.b64decode(text, validate=True)
 
 
-def _aead_case(name: str, repo_id: str, version: int, epoch: int, plaintext: str) -> dict[str, Any]:
-    key, iv = derive(f"payload/{name}/key"), derive(f"payload/{name}/iv", 12)
-    ciphertext = core.seal(key, repo_id, version, epoch, plaintext.encode(), iv)
+def _aead_inputs(key: bytes, iv: bytes, repo_id: str, version: int, epoch: int) -> dict[str, Any]:
+    """The fields every payload-AEAD case starts with: key, IV, header and the AAD it gives."""
     return {
-        "name": name,
-        "source": "generated",
         "keyB64": core.b64(key),
         "ivB64": core.b64(iv),
         "repoId": repo_id,
         "payloadVersion": version,
         "keyEpoch": epoch,
         "aadHex": core.aad(repo_id, version, epoch).hex(),
+    }
+
+
+def _aead_case(name: str, repo_id: str, version: int, epoch: int, plaintext: str) -> dict[str, Any]:
+    key, iv = derive(f"payload/{name}/key"), derive(f"payload/{name}/iv", 12)
+    ciphertext = core.seal(key, repo_id, version, epoch, plaintext.encode(), iv)
+    return {
+        "name": name,
+        "source": "generated",
+        **_aead_inputs(key, iv, repo_id, version, epoch),
         "plaintextUtf8": plaintext,
         "ciphertextB64": core.b64(ciphertext),
         "tamperEpoch": epoch + 1 if epoch < MAX_COUNTER else epoch - 1,
@@ -105,12 +112,7 @@ def payload_size_cases() -> list[dict[str, Any]]:
         ciphertext = core.seal(key, repo_id, version, epoch, expand(seed, size), iv)
         case: dict[str, Any] = {
             "name": name,
-            "keyB64": core.b64(key),
-            "ivB64": core.b64(iv),
-            "repoId": repo_id,
-            "payloadVersion": version,
-            "keyEpoch": epoch,
-            "aadHex": core.aad(repo_id, version, epoch).hex(),
+            **_aead_inputs(key, iv, repo_id, version, epoch),
             "plaintext": {"seedHex": seed.hex(), "length": size},
         }
         if size <= INLINE_LIMIT:

@@ -428,32 +428,31 @@ def _federation() -> list[dict[str, Any]]:
         _case(f"{op.split('-')[0]}/{n}", op, "spec", m, codes.get(n, "invalid_encoding"), token=token)
         for op, n, m, token in rows
     ]
-    for n, m, uri in (
-        ("wrong-scheme", "an https URL", "https://vault.example/r"),
-        ("no-repo-id", "no '/' after the host", "avp://vault.example"),
-        ("empty-repo-id", "nothing after the '/'", "avp://vault.example/"),
-        ("empty-host", "no host", "avp:///r"),
-        ("no-scheme", "no avp:// prefix", "vault.example/r"),
-    ):
-        out.append(_case(f"address/{n}", "address-parse", "spec", m, "invalid_address", uri=uri))
-    for n, m, uri in (
-        ("port-zero", "port 0", "avp://vault.example:0/r"),
-        ("port-65536", "port above 65535", "avp://vault.example:65536/r"),
-        ("port-not-digits", "a port that is not a number", "avp://vault.example:http/r"),
+    # What every AVP 0.4 address parser rejects ("spec"), then this project's stricter syntax.
+    for rule, n, m, uri in (
+        ("spec", "wrong-scheme", "an https URL", "https://vault.example/r"),
+        ("spec", "no-repo-id", "no '/' after the host", "avp://vault.example"),
+        ("spec", "empty-repo-id", "nothing after the '/'", "avp://vault.example/"),
+        ("spec", "empty-host", "no host", "avp:///r"),
+        ("spec", "no-scheme", "no avp:// prefix", "vault.example/r"),
+        ("project", "port-zero", "port 0", "avp://vault.example:0/r"),
+        ("project", "port-65536", "port above 65535", "avp://vault.example:65536/r"),
+        ("project", "port-not-digits", "a port that is not a number", "avp://vault.example:http/r"),
         (
+            "project",
             "host-userinfo",
             "user info before the host ('@' is not a host character)",
             "avp://user@vault.example/r",
         ),
-        ("host-space", "a space in the host", "avp://vault example/r"),
-        ("ipv6-unclosed", "an IPv6 literal without ']'", "avp://[::1/r"),
-        ("ipv6-not-hex", "an IPv6 literal with a non-hex character", "avp://[::g]:8787/r"),
-        ("repo-id-space", "a space in the repoId", "avp://vault.example/my vault"),
-        ("repo-id-query", "a '?' in the repoId", "avp://vault.example/r?x=1"),
-        ("repo-id-fragment", "a '#' in the repoId", "avp://vault.example/r#top"),
-        ("repo-id-control", "a control character in the repoId", "avp://vault.example/r\u0001"),
+        ("project", "host-space", "a space in the host", "avp://vault example/r"),
+        ("project", "ipv6-unclosed", "an IPv6 literal without ']'", "avp://[::1/r"),
+        ("project", "ipv6-not-hex", "an IPv6 literal with a non-hex character", "avp://[::g]:8787/r"),
+        ("project", "repo-id-space", "a space in the repoId", "avp://vault.example/my vault"),
+        ("project", "repo-id-query", "a '?' in the repoId", "avp://vault.example/r?x=1"),
+        ("project", "repo-id-fragment", "a '#' in the repoId", "avp://vault.example/r#top"),
+        ("project", "repo-id-control", "a control character in the repoId", "avp://vault.example/r\u0001"),
     ):
-        out.append(_case(f"address/{n}", "address-parse", "project", m, "invalid_address", uri=uri))
+        out.append(_case(f"address/{n}", "address-parse", rule, m, "invalid_address", uri=uri))
     return out
 
 

@@ -22,6 +22,8 @@ from avp.vectors.actors import Actor, actor
 from avp.vectors.seeds import derive
 
 RECOVERY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+#: The passphrase of every case but the Unicode one.
+PASSPHRASE = "correct horse battery staple"  # noqa: S105 (a test vector, not a secret)
 
 
 #: Argon2id (memoryKib, iterations, parallelism).
@@ -88,13 +90,17 @@ def _case(
     name: str,
     note: str,
     sealed: dict[str, Any],
-    kind: str,
-    secret: str,
-    key: Optional[bytes],
-    owner: Optional[Actor],
-    expected_error: Optional[str],
+    *,
+    kind: str = "passphrase",
+    secret: str = PASSPHRASE,
+    slot: Optional[tuple[str, Params]] = None,
+    owner: Optional[Actor] = None,
+    expected_error: Optional[str] = None,
 ) -> dict[str, Any]:
-    """A case, after asserting the Rust core opens (or refuses) it as stated."""
+    """A case opened with ``secret`` in the ``kind`` slot, after asserting the Rust core opens it as
+    ``owner`` (accept) or refuses it with ``expected_error`` (reject). With ``slot`` = (label,
+    params) the case states ``derivedKeyHex``: the key ``secret`` derives under that slot's salt."""
+    assert (owner is None) != (expected_error is None), name
     text = json.dumps(sealed)
     unlock = {"passphrase": secret} if kind == "passphrase" else {"recovery_code": secret}
     opened: list[Identity] = []
@@ -107,10 +113,11 @@ def _case(
         "unlockWith": kind,
         "secret": secret,
     }
-    if key is not None:
-        case["derivedKeyHex"] = key.hex()
-    if expected_error is None:
-        assert owner is not None and opened[0].member_id == owner.member_id
+    if slot is not None:
+        label, params = slot
+        case["derivedKeyHex"] = _key(kind, secret, params, label).hex()
+    if owner is not None:
+        assert opened[0].member_id == owner.member_id
         case |= {
             "verdict": "accept",
             "ed25519PublicKey": owner.member_id,
@@ -124,22 +131,16 @@ def _case(
 def identity_cases() -> list[dict[str, Any]]:
     alice, bob = actor("alice"), actor("bob")
     cheap, two_lanes = (64, 2, 1), (128, 1, 2)
-    passphrase = "correct horse battery staple"  # noqa: S105 (a test vector, not a secret)
     nfc = "Cr\u00e8me br\u00fbl\u00e9e \u00fcn\u00efcode \U0001f510"
     nfd = unicodedata.normalize("NFD", nfc)
     code = "".join(RECOVERY_ALPHABET[b % 32] for b in derive("identity/recovery-code", 32))
     typed = " ".join("-".join(code[i : i + 4] for i in range(j, j + 16, 4)) for j in (0, 16)).lower()
-
-    single = _sealed(alice, passphrase, cheap, "alice")
-    both = _sealed(alice, passphrase, cheap, "alice", recovery_code=code)
-    assert both["slots"][0] == single["slots"][0]
-    p_key = _key("passphrase", passphrase, cheap, "alice")
-    r_key = _key("recoveryCode", typed, cheap, "alice")
-    unicode_blob = _sealed(bob, nfc, two_lanes, "bob")
-    u_key = _key("passphrase", nfd, two_lanes, "bob")
-    wrong_key = _key("passphrase", passphrase.upper(), cheap, "alice")
     wrong_code = RECOVERY_ALPHABET[(RECOVERY_ALPHABET.index(code[0]) + 1) % 32] + code[1:]
-    wrong_code_key = _key("recoveryCode", wrong_code, cheap, "alice")
+
+    single = _sealed(alice, PASSPHRASE, cheap, "alice")
+    both = _sealed(alice, PASSPHRASE, cheap, "alice", recovery_code=code)
+    assert both["slots"][0] == single["slots"][0]
+    alice_slot = ("alice", cheap)
 
     def changed(blob: dict[str, Any], edit: Any) -> dict[str, Any]:
         out = copy.deepcopy(blob)
@@ -149,150 +150,106 @@ def identity_cases() -> list[dict[str, Any]]:
     flipped = changed(
         single, lambda b: b["slots"][0].update(ciphertext=_flip_b64(b["slots"][0]["ciphertext"]))
     )
-    liar_key = _key("passphrase", passphrase, cheap, "liar")
     return [
-        _case(
-            "accept/passphrase", "one passphrase slot", single, "passphrase", passphrase, p_key, alice, None
-        ),
+        _case("accept/passphrase", "one passphrase slot", single, slot=alice_slot, owner=alice),
         _case(
             "accept/two-slots-passphrase",
             "passphrase and recovery-code slots",
             both,
-            "passphrase",
-            passphrase,
-            p_key,
-            alice,
-            None,
+            slot=alice_slot,
+            owner=alice,
         ),
         _case(
             "accept/recovery-code-as-typed",
             "the recovery code typed in lower case with '-' and ' ' separators",
             both,
-            "recoveryCode",
-            typed,
-            r_key,
-            alice,
-            None,
+            kind="recoveryCode",
+            secret=typed,
+            slot=alice_slot,
+            owner=alice,
         ),
         _case(
             "accept/passphrase-nfd-input",
             "sealed from the NFC spelling, opened with the NFD one (2 lanes)",
-            unicode_blob,
-            "passphrase",
-            nfd,
-            u_key,
-            bob,
-            None,
+            _sealed(bob, nfc, two_lanes, "bob"),
+            secret=nfd,
+            slot=("bob", two_lanes),
+            owner=bob,
         ),
         _case(
             "reject/wrong-passphrase",
             "the passphrase in upper case",
             single,
-            "passphrase",
-            passphrase.upper(),
-            wrong_key,
-            None,
-            "invalid_passphrase",
+            secret=PASSPHRASE.upper(),
+            slot=alice_slot,
+            expected_error="invalid_passphrase",
         ),
         _case(
             "reject/wrong-recovery-code",
             "one character of the code changed",
             both,
-            "recoveryCode",
-            wrong_code,
-            wrong_code_key,
-            None,
-            "invalid_passphrase",
+            kind="recoveryCode",
+            secret=wrong_code,
+            slot=alice_slot,
+            expected_error="invalid_passphrase",
         ),
         _case(
             "reject/no-recovery-slot",
             "a recovery code for a blob without a recovery slot",
             single,
-            "recoveryCode",
-            code,
-            None,
-            None,
-            "invalid_passphrase",
+            kind="recoveryCode",
+            secret=code,
+            expected_error="invalid_passphrase",
         ),
         _case(
             "reject/tampered-ciphertext",
             "one bit of the slot ciphertext flipped",
             flipped,
-            "passphrase",
-            passphrase,
-            p_key,
-            None,
-            "invalid_passphrase",
+            slot=alice_slot,
+            expected_error="invalid_passphrase",
         ),
         _case(
             "reject/substituted-public-key",
             "the stated Ed25519 key replaced by bob's (it is in the AAD)",
             changed(single, lambda b: b.update(ed25519PublicKey=bob.member_id)),
-            "passphrase",
-            passphrase,
-            p_key,
-            None,
-            "invalid_passphrase",
+            slot=alice_slot,
+            expected_error="invalid_passphrase",
         ),
         _case(
             "reject/keys-do-not-match",
             "alice's secrets sealed under bob's stated public keys",
-            _sealed_under(alice, bob, passphrase, cheap, "liar"),
-            "passphrase",
-            passphrase,
-            liar_key,
-            None,
-            "invalid_encoding",
+            _sealed_under(alice, bob, PASSPHRASE, cheap, "liar"),
+            slot=("liar", cheap),
+            expected_error="invalid_encoding",
         ),
         _case(
             "reject/unknown-version",
             "format version 2",
             changed(single, lambda b: b.update(version=2)),
-            "passphrase",
-            passphrase,
-            None,
-            None,
-            "unsupported_scheme",
+            expected_error="unsupported_scheme",
         ),
         _case(
             "reject/unknown-kdf",
             "kdf name scrypt",
             changed(single, lambda b: b["slots"][0]["kdf"].update(name="scrypt")),
-            "passphrase",
-            passphrase,
-            None,
-            None,
-            "unsupported_scheme",
+            expected_error="unsupported_scheme",
         ),
         _case(
             "reject/memory-over-limit",
             "memoryKib above 1 GiB: refused before any work",
             changed(single, lambda b: b["slots"][0]["kdf"].update(memoryKib=2**20 + 1)),
-            "passphrase",
-            passphrase,
-            None,
-            None,
-            "invalid_encoding",
+            expected_error="invalid_encoding",
         ),
         _case(
-            "reject/empty-passphrase",
-            "the empty passphrase",
-            single,
-            "passphrase",
-            "",
-            None,
-            None,
-            "invalid_key",
+            "reject/empty-passphrase", "the empty passphrase", single, secret="", expected_error="invalid_key"
         ),
         _case(
             "reject/recovery-code-31-chars",
             "a recovery code one character short",
             both,
-            "recoveryCode",
-            code[:31],
-            None,
-            None,
-            "invalid_encoding",
+            kind="recoveryCode",
+            secret=code[:31],
+            expected_error="invalid_encoding",
         ),
     ]
 

@@ -79,6 +79,22 @@ class Life:
             step["checks"] = checks
         self.cases.append(step)
 
+    def pull(
+        self,
+        name: str,
+        who: str,
+        known: int,
+        checks: list[dict[str, Any]],
+        answer: Optional[dict[str, Any]] = None,
+        status: int = 200,
+    ) -> None:
+        """``who`` pulls the repository knowing payload version ``known``; the answer defaults to
+        the current manifest and envelope."""
+        if answer is None:
+            answer = {"manifest": self.manifest, "envelope": self.envelope, "unchanged": False}
+        body = {"repoId": REPO_ID, "knownPayloadVersion": known}
+        self.exchange(name, who, "POST", f"/v1/repos/{REPO_ID}/pull", body, status, answer, checks)
+
     def login(self, who: str) -> None:
         a = actor(who)
         nonce = derive(f"transcript/nonce/{who}")
@@ -169,6 +185,19 @@ def _unwrap_check(at: str, who: str, epoch: int) -> dict[str, Any]:
 
 def _decrypt_check(at: str, epoch: int, version: int) -> dict[str, Any]:
     return {"check": "decrypt", "at": at, "dataKey": f"epoch-{epoch}", "plaintext": f"v{version}"}
+
+
+def _pull_checks(who: str, index: int, epoch: int, version: int) -> list[dict[str, Any]]:
+    """A full pull: ``who`` (member ``index``) unwraps the data key and decrypts the envelope."""
+    return [
+        _unwrap_check(f"/response/body/manifest/members/{index}/wrappedDataKey", who, epoch),
+        _decrypt_check("/response/body/envelope", epoch, version),
+    ]
+
+
+def _old_key_fails_check(at: str) -> dict[str, Any]:
+    """The removed member's data key (epoch 0) on the rotated envelope: GCM authentication fails."""
+    return {"check": "decrypt-fails", "at": at, "dataKey": "epoch-0", "expectedError": "invalid_tag"}
 
 
 def _discovery(life: Life) -> None:
@@ -300,29 +329,8 @@ def transcript_document() -> dict[str, Any]:
         )
         assert len(life.manifest["members"]) == index + 1
 
-    life.exchange(
-        "bob-pull",
-        "bob",
-        "POST",
-        f"{repo}/pull",
-        {"repoId": REPO_ID, "knownPayloadVersion": 0},
-        200,
-        {"manifest": life.manifest, "envelope": life.envelope, "unchanged": False},
-        [
-            _unwrap_check("/response/body/manifest/members/1/wrappedDataKey", "bob", 0),
-            _decrypt_check("/response/body/envelope", 0, 2),
-        ],
-    )
-    life.exchange(
-        "bob-pull-unchanged",
-        "bob",
-        "POST",
-        f"{repo}/pull",
-        {"repoId": REPO_ID, "knownPayloadVersion": 2},
-        200,
-        {"manifest": life.manifest, "unchanged": True},
-        [],
-    )
+    life.pull("bob-pull", "bob", 0, _pull_checks("bob", 1, 0, 2))
+    life.pull("bob-pull-unchanged", "bob", 2, [], {"manifest": life.manifest, "unchanged": True})
     carol_id = actor("carol").member_id
     life.exchange(
         "alice-fetch-carol",
@@ -357,42 +365,16 @@ def transcript_document() -> dict[str, Any]:
             _decrypt_check("/request/body/rotatedEnvelope", 1, 3),
             _unwrap_check("/request/body/rewrappedMembers/0/wrappedDataKey", "alice", 1),
             _unwrap_check("/request/body/rewrappedMembers/1/wrappedDataKey", "carol", 1),
-            {
-                "check": "decrypt-fails",
-                "at": "/request/body/rotatedEnvelope",
-                "dataKey": "epoch-0",
-                "expectedError": "invalid_tag",
-            },
+            _old_key_fails_check("/request/body/rotatedEnvelope"),
         ],
     )
-    life.exchange(
-        "bob-pull-after-removal",
-        "bob",
-        "POST",
-        f"{repo}/pull",
-        {"repoId": REPO_ID, "knownPayloadVersion": 2},
-        403,
-        {"error": "not a member of this repository", "code": "forbidden"},
-        [],
-    )
-    life.exchange(
+    forbidden = {"error": "not a member of this repository", "code": "forbidden"}
+    life.pull("bob-pull-after-removal", "bob", 2, [], forbidden, status=403)
+    life.pull(
         "carol-pull-after-rotation",
         "carol",
-        "POST",
-        f"{repo}/pull",
-        {"repoId": REPO_ID, "knownPayloadVersion": 2},
-        200,
-        {"manifest": life.manifest, "envelope": life.envelope, "unchanged": False},
-        [
-            _unwrap_check("/response/body/manifest/members/1/wrappedDataKey", "carol", 1),
-            _decrypt_check("/response/body/envelope", 1, 3),
-            {
-                "check": "decrypt-fails",
-                "at": "/response/body/envelope",
-                "dataKey": "epoch-0",
-                "expectedError": "invalid_tag",
-            },
-        ],
+        2,
+        [*_pull_checks("carol", 1, 1, 3), _old_key_fails_check("/response/body/envelope")],
     )
 
     server = life.server
