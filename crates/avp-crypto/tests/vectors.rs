@@ -231,7 +231,8 @@ fn check_challenge(c: &Value, _: &Value) -> Outcome {
     )
 }
 
-fn check_payload(c: &Value, _: &Value) -> Outcome {
+/// The key, IV and header every payload-AEAD case starts with, after checking its `aadHex`.
+fn aead_inputs(c: &Value) -> Result<(Secret32, [u8; 12], Header<'_>), String> {
     let key = secret(&b64(c, "keyB64")?, "key")?;
     let iv: [u8; 12] = arr(&b64(c, "ivB64")?, "iv")?;
     let h = header(c, "keyEpoch")?;
@@ -239,33 +240,44 @@ fn check_payload(c: &Value, _: &Value) -> Outcome {
         hex::encode(h.aad().map_err(refused)?) == s(c, "aadHex")?,
         "AAD",
     )?;
-    let plaintext = s(c, "plaintextUtf8")?.as_bytes();
-    let ct = payload::seal_payload_with_iv(&key, &h, plaintext, &iv).map_err(refused)?;
-    expect(b64encode(&ct) == s(c, "ciphertextB64")?, "ciphertext")?;
+    Ok((key, iv, h))
+}
+
+/// `ct` opens to `plaintext` under the case's header and fails under its `tamperEpoch`.
+fn opens_only_under_its_header(
+    c: &Value,
+    (key, iv, h): &(Secret32, [u8; 12], Header<'_>),
+    ct: &[u8],
+    plaintext: &[u8],
+) -> Outcome {
     expect(
-        payload::open_payload(&key, &h, &iv, &ct).map_err(refused)? == plaintext,
+        payload::open_payload(key, h, iv, ct).map_err(refused)? == plaintext,
         "open",
     )?;
     must_fail(
-        payload::open_payload(&key, &header(c, "tamperEpoch")?, &iv, &ct).map(drop),
+        payload::open_payload(key, &header(c, "tamperEpoch")?, iv, ct).map(drop),
         "invalid_tag",
     )
 }
 
+fn check_payload(c: &Value, _: &Value) -> Outcome {
+    let inputs = aead_inputs(c)?;
+    let (key, iv, h) = &inputs;
+    let plaintext = s(c, "plaintextUtf8")?.as_bytes();
+    let ct = payload::seal_payload_with_iv(key, h, plaintext, iv).map_err(refused)?;
+    expect(b64encode(&ct) == s(c, "ciphertextB64")?, "ciphertext")?;
+    opens_only_under_its_header(c, &inputs, &ct, plaintext)
+}
+
 fn check_sizes(c: &Value, _: &Value) -> Outcome {
-    let key = secret(&b64(c, "keyB64")?, "key")?;
-    let iv: [u8; 12] = arr(&b64(c, "ivB64")?, "iv")?;
-    let h = header(c, "keyEpoch")?;
-    expect(
-        hex::encode(h.aad().map_err(refused)?) == s(c, "aadHex")?,
-        "AAD",
-    )?;
+    let inputs = aead_inputs(c)?;
+    let (key, iv, h) = &inputs;
     let spec = &c["plaintext"];
     let plaintext = expand(
         &hx(spec, "seedHex")?,
         spec["length"].as_u64().ok_or("length")? as usize,
     );
-    let ct = payload::seal_payload_with_iv(&key, &h, &plaintext, &iv).map_err(refused)?;
+    let ct = payload::seal_payload_with_iv(key, h, &plaintext, iv).map_err(refused)?;
     match c["ciphertextB64"].as_str() {
         Some(inline) => expect(b64encode(&ct) == inline, "ciphertext")?,
         None => expect(
@@ -274,19 +286,12 @@ fn check_sizes(c: &Value, _: &Value) -> Outcome {
         )?,
     }
     expect(hex::encode(&ct[ct.len() - 16..]) == s(c, "tagHex")?, "tag")?;
-    expect(
-        payload::open_payload(&key, &h, &iv, &ct).map_err(refused)? == plaintext,
-        "open",
-    )?;
-    must_fail(
-        payload::open_payload(&key, &header(c, "tamperEpoch")?, &iv, &ct).map(drop),
-        "invalid_tag",
-    )?;
+    opens_only_under_its_header(c, &inputs, &ct, &plaintext)?;
     for offset in c["tamperBitFlipOffsets"].as_array().ok_or("offsets")? {
         let mut flipped = ct.clone();
         flipped[offset.as_u64().ok_or("offset")? as usize] ^= 1;
         must_fail(
-            payload::open_payload(&key, &h, &iv, &flipped).map(drop),
+            payload::open_payload(key, h, iv, &flipped).map(drop),
             "invalid_tag",
         )?;
     }
@@ -418,92 +423,68 @@ fn check_identity(c: &Value, _: &Value) -> Outcome {
     }
 }
 
-/// Run one negative op: `Ok(Err(code))` is the error the crate raised.
+/// A block whose `?` stops at its own end: the error a negative op raised.
+fn attempt(op: impl FnOnce() -> Result<(), Error>) -> Result<(), Error> {
+    op()
+}
+
+/// Run one negative op: `Ok(Err(code))` is the error the crate raised. Inputs are read leniently
+/// (a missing field is empty, a counter out of `i128` is `i128::MAX`): refusing them is the op's job.
 fn negative_op(c: &Value) -> Result<Result<(), Error>, String> {
-    let str_or = |key: &str| c[key].as_str().unwrap_or("").to_owned();
-    let run = || -> Result<(), Error> {
-        match c["op"].as_str().unwrap_or("") {
-            "payload-decrypt" => {
-                let key = Secret32::from_slice("key", &b64decode_strict(&str_or("keyB64"), None)?)?;
-                let iv = aead::iv_from_slice(&b64decode_strict(&str_or("ivB64"), None)?)?;
-                let ct = b64decode_strict(&str_or("ciphertextB64"), None)?;
-                let h = Header {
-                    repo_id: c["repoId"].as_str().unwrap_or(""),
-                    payload_version: counter(c, "payloadVersion").unwrap_or(i128::MAX),
-                    key_epoch: counter(c, "keyEpoch").unwrap_or(i128::MAX),
-                };
-                payload::open_payload(&key, &h, &iv, &ct).map(drop)
-            }
-            "key-unwrap" => {
-                let scheme = c["schemeId"].as_str().unwrap_or(wrap::SCHEME_ID);
-                let w = WrappedKey::from_wire(
-                    scheme,
-                    &str_or("ephemeralPublicKeyB64"),
-                    &str_or("ivB64"),
-                    &str_or("ciphertextB64"),
-                )?;
-                let private = Secret32::from_slice(
-                    "recipient",
-                    &b64decode_strict(&str_or("recipientPrivateKeyB64"), None)?,
-                )?;
-                wrap::unwrap_key(&w, &private).map(drop)
-            }
-            "key-wrap" => {
-                let data_key = Secret32::from_slice(
-                    "data key",
-                    &b64decode_strict(&str_or("dataKeyB64"), None)?,
-                )?;
-                let recipient = b64decode_strict(&str_or("recipientPublicKeyB64"), Some(32))?;
-                let ephemeral = Secret32::from_slice(
-                    "ephemeral",
-                    &b64decode_strict(&str_or("ephemeralPrivateKeyB64"), None)?,
-                )?;
-                let iv = aead::iv_from_slice(&b64decode_strict(&str_or("ivB64"), None)?)?;
-                let recipient: [u8; 32] = recipient.try_into().expect("length checked");
-                wrap::wrap_key_deterministic(&data_key, &recipient, &ephemeral, &iv).map(drop)
-            }
-            "x25519" => {
-                let scalar = Secret32::from_slice(
-                    "scalar",
-                    &hex::decode(str_or("scalarHex")).unwrap_or_default(),
-                )?;
-                let u: [u8; 32] = hex::decode(str_or("uCoordinateHex"))
-                    .unwrap_or_default()
-                    .try_into()
-                    .unwrap_or([0; 32]);
-                x25519::diffie_hellman(&scalar, &u).map(drop)
-            }
-            "aad" => aad::aad(
-                c["repoId"].as_str().unwrap_or(""),
-                counter(c, "payloadVersion").unwrap_or(i128::MAX),
-                counter(c, "keyEpoch").unwrap_or(i128::MAX),
-            )
-            .map(drop),
-            "base64-decode" => {
-                b64decode_strict(&str_or("input"), c["length"].as_u64().map(|n| n as usize))
-                    .map(drop)
-            }
-            "invite-decode" => federation::decode_invite(&str_or("token")).map(drop),
-            "locator-decode" => federation::decode_locator(&str_or("token")).map(drop),
-            "address-parse" => federation::parse_address(&str_or("uri")).map(drop),
-            other => Err(Error::UnsupportedScheme(format!("unknown op {other:?}"))),
-        }
+    let text = |key: &str| c[key].as_str().unwrap_or("");
+    let b64_of = |key: &str| b64decode_strict(text(key), None);
+    let secret_of = |what: &str, key: &str| Secret32::from_slice(what, &b64_of(key)?);
+    let iv_of = |key: &str| aead::iv_from_slice(&b64_of(key)?);
+    let header = || Header {
+        repo_id: text("repoId"),
+        payload_version: counter(c, "payloadVersion").unwrap_or(i128::MAX),
+        key_epoch: counter(c, "keyEpoch").unwrap_or(i128::MAX),
     };
-    let known = [
-        "payload-decrypt",
-        "key-unwrap",
-        "key-wrap",
-        "x25519",
-        "aad",
-        "base64-decode",
-        "invite-decode",
-        "locator-decode",
-        "address-parse",
-    ];
-    if !known.contains(&c["op"].as_str().unwrap_or("")) {
-        return Err(format!("unknown op {}", c["op"]));
-    }
-    Ok(run())
+    let outcome = match text("op") {
+        "payload-decrypt" => attempt(|| {
+            let key = secret_of("key", "keyB64")?;
+            let (iv, ct) = (iv_of("ivB64")?, b64_of("ciphertextB64")?);
+            payload::open_payload(&key, &header(), &iv, &ct).map(drop)
+        }),
+        "key-unwrap" => attempt(|| {
+            let w = WrappedKey::from_wire(
+                c["schemeId"].as_str().unwrap_or(wrap::SCHEME_ID),
+                text("ephemeralPublicKeyB64"),
+                text("ivB64"),
+                text("ciphertextB64"),
+            )?;
+            let private = secret_of("recipient", "recipientPrivateKeyB64")?;
+            wrap::unwrap_key(&w, &private).map(drop)
+        }),
+        "key-wrap" => attempt(|| {
+            let data_key = secret_of("data key", "dataKeyB64")?;
+            let recipient = b64decode_strict(text("recipientPublicKeyB64"), Some(32))?;
+            let ephemeral = secret_of("ephemeral", "ephemeralPrivateKeyB64")?;
+            let iv = iv_of("ivB64")?;
+            let recipient: [u8; 32] = recipient.try_into().expect("length checked");
+            wrap::wrap_key_deterministic(&data_key, &recipient, &ephemeral, &iv).map(drop)
+        }),
+        "x25519" => attempt(|| {
+            let scalar = Secret32::from_slice(
+                "scalar",
+                &hex::decode(text("scalarHex")).unwrap_or_default(),
+            )?;
+            let u: [u8; 32] = hex::decode(text("uCoordinateHex"))
+                .unwrap_or_default()
+                .try_into()
+                .unwrap_or([0; 32]);
+            x25519::diffie_hellman(&scalar, &u).map(drop)
+        }),
+        "aad" => header().aad().map(drop),
+        "base64-decode" => {
+            b64decode_strict(text("input"), c["length"].as_u64().map(|n| n as usize)).map(drop)
+        }
+        "invite-decode" => federation::decode_invite(text("token")).map(drop),
+        "locator-decode" => federation::decode_locator(text("token")).map(drop),
+        "address-parse" => federation::parse_address(text("uri")).map(drop),
+        _ => return Err(format!("unknown op {}", c["op"])),
+    };
+    Ok(outcome)
 }
 
 fn check_negative(c: &Value, _: &Value) -> Outcome {
@@ -566,6 +547,12 @@ fn check_step(c: &Value, doc: &Value) -> Outcome {
         .unwrap_or_default()
     {
         let target = pointer(c, s(check, "at")?)?;
+        let data_key = || {
+            secret(
+                &b64(&secrets["dataKeys"], s(check, "dataKey")?)?,
+                "data key",
+            )
+        };
         match s(check, "check")? {
             "nonce-signature" => {
                 let ok = strict_verify(
@@ -636,22 +623,17 @@ fn check_step(c: &Value, doc: &Value) -> Outcome {
                 )?;
             }
             "decrypt" => {
-                let key = secret(
-                    &b64(&secrets["dataKeys"], s(check, "dataKey")?)?,
-                    "data key",
-                )?;
-                let plaintext = open_at(target, &key)?.map_err(refused)?;
+                let plaintext = open_at(target, &data_key()?)?.map_err(refused)?;
                 expect(
                     plaintext == s(&secrets["plaintexts"], s(check, "plaintext")?)?.as_bytes(),
                     "decrypt",
                 )?;
             }
             "decrypt-fails" => {
-                let key = secret(
-                    &b64(&secrets["dataKeys"], s(check, "dataKey")?)?,
-                    "data key",
+                must_fail(
+                    open_at(target, &data_key()?)?.map(drop),
+                    s(check, "expectedError")?,
                 )?;
-                must_fail(open_at(target, &key)?.map(drop), s(check, "expectedError")?)?;
             }
             other => return Err(format!("unknown check {other:?}")),
         }
@@ -756,6 +738,9 @@ fn tampered_cases_are_caught() {
     let flipped = find(&mut negative, "payload/flipped-tag");
     flipped["expectedError"] = json!("invalid_key");
     assert!(check_negative(flipped, &Value::Null).is_err());
+    let unknown_op = find(&mut negative, "payload/bit-flipped-body");
+    unknown_op["op"] = json!("payload-encrypt");
+    assert!(check_negative(unknown_op, &Value::Null).is_err());
 
     let mut transcript = load("transcript.json");
     transcript["secrets"]["plaintexts"]["v3"] = json!("{}");
