@@ -9,10 +9,18 @@ import urllib.parse
 from avp.interop import material
 from avp.interop.conformance.suite import Context, check
 from avp.interop.material import Member
-from avp.interop.model import CaseSkipped, Level
+from avp.interop.model import Level
+from avp.interop.rawhttp import Response
 
 #: quotas larger than this are not exhausted by the suite (too slow for a quick run); the check says so
 MAX_QUOTA_TO_EXHAUST = 300
+QUOTA_TOO_LARGE = f"above {MAX_QUOTA_TO_EXHAUST}, not exhausted by the suite"
+
+
+def _expect_quota_exceeded(ctx: Context, resp: Response, step: str) -> None:
+    """429 quota_exceeded, with Retry-After: 60."""
+    ctx.expect_error(resp, 429, "quota_exceeded", step)
+    ctx.expect(resp.header("retry-after") == "60", step, "Retry-After: 60", str(resp.header("retry-after")))
 
 
 @check(
@@ -95,46 +103,21 @@ def near_limit(ctx: Context) -> None:
 
 @check("6.limits.members-quota", "addMember past maxMembersPerRepo is 429 quota_exceeded with Retry-After")
 def members_quota(ctx: Context) -> None:
-    limit = ctx.limit("maxMembersPerRepo", 256)
-    if limit > MAX_QUOTA_TO_EXHAUST:
-        raise CaseSkipped(
-            f"maxMembersPerRepo is {limit}: above {MAX_QUOTA_TO_EXHAUST}, not exhausted by the suite"
-        )
+    limit = ctx.small_limit("maxMembersPerRepo", 256, MAX_QUOTA_TO_EXHAUST, QUOTA_TOO_LARGE)
     owner = Member.random()
     repo_id, _body, key = ctx.create(owner)
     for _ in range(limit - 1):
         ctx.add(owner, repo_id, Member.random(), key)
-    resp = ctx.request(
-        "POST",
-        ctx.repo_path(repo_id, "add-member"),
-        {"repoId": repo_id, "member": material.member_entry(Member.random(), key, 0)},
-        token=ctx.token(owner),
-    )
-    ctx.expect_error(resp, 429, "quota_exceeded", f"member {limit + 1}")
-    ctx.expect(
-        resp.header("retry-after") == "60",
-        f"member {limit + 1}",
-        "Retry-After: 60",
-        str(resp.header("retry-after")),
-    )
+    resp = ctx.post_add_member(owner, repo_id, material.member_entry(Member.random(), key, 0))
+    _expect_quota_exceeded(ctx, resp, f"member {limit + 1}")
 
 
 @check("6.limits.repos-quota", "createRepo past maxReposPerMember is 429 quota_exceeded with Retry-After")
 def repos_quota(ctx: Context) -> None:
-    limit = ctx.limit("maxReposPerMember", 1000)
-    if limit > MAX_QUOTA_TO_EXHAUST:
-        raise CaseSkipped(
-            f"maxReposPerMember is {limit}: above {MAX_QUOTA_TO_EXHAUST}, not exhausted by the suite"
-        )
+    limit = ctx.small_limit("maxReposPerMember", 1000, MAX_QUOTA_TO_EXHAUST, QUOTA_TOO_LARGE)
     owner = Member.random()
     for _ in range(limit):
         ctx.create(owner)
     body, _key = material.new_repo(owner, f"quota-{owner.id[:8]}-over")
     resp = ctx.request("POST", "/v1/repos", body, token=ctx.token(owner))
-    ctx.expect_error(resp, 429, "quota_exceeded", f"repository {limit + 1}")
-    ctx.expect(
-        resp.header("retry-after") == "60",
-        f"repository {limit + 1}",
-        "Retry-After: 60",
-        str(resp.header("retry-after")),
-    )
+    _expect_quota_exceeded(ctx, resp, f"repository {limit + 1}")

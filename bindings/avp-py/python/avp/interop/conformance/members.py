@@ -15,15 +15,6 @@ from avp.interop.material import Member, b64, unb64
 LOW_ORDER_X25519 = bytes(32)
 
 
-def _add(ctx: Context, actor: Member, repo_id: str, entry: dict[str, Any]) -> Any:
-    return ctx.request(
-        "POST",
-        ctx.repo_path(repo_id, "add-member"),
-        {"repoId": repo_id, "member": entry},
-        token=ctx.token(actor),
-    )
-
-
 def _remove_body(
     repo_id: str, removed: Member, remaining: list[Member], version: int, epoch: int, key: bytes
 ) -> dict[str, Any]:
@@ -76,7 +67,7 @@ def add_duplicate(ctx: Context) -> None:
     ctx.add(owner, repo_id, bob, key)
     impostor = Member(bob.seed, os.urandom(32))
     ctx.expect_error(
-        _add(ctx, owner, repo_id, material.member_entry(impostor, key, 0)),
+        ctx.post_add_member(owner, repo_id, material.member_entry(impostor, key, 0)),
         409,
         "duplicate_member",
         "re-add bob, new key",
@@ -93,7 +84,7 @@ def add_wrong_epoch(ctx: Context) -> None:
     owner, bob = Member.random(), Member.random()
     repo_id, _body, key = ctx.create(owner)
     ctx.expect_error(
-        _add(ctx, owner, repo_id, material.member_entry(bob, key, 1)),
+        ctx.post_add_member(owner, repo_id, material.member_entry(bob, key, 1)),
         400,
         "bad_request",
         "keyEpoch 1 at epoch 0",
@@ -105,13 +96,13 @@ def add_not_member(ctx: Context) -> None:
     owner, stranger, bob = Member.random(), Member.random(), Member.random()
     repo_id, _body, key = ctx.create(owner)
     ctx.expect_error(
-        _add(ctx, stranger, repo_id, material.member_entry(bob, key, 0)),
+        ctx.post_add_member(stranger, repo_id, material.member_entry(bob, key, 0)),
         403,
         "forbidden",
         "add by a stranger",
     )
     ctx.expect_error(
-        _add(ctx, owner, repo_id + "-none", material.member_entry(bob, key, 0)),
+        ctx.post_add_member(owner, repo_id + "-none", material.member_entry(bob, key, 0)),
         404,
         "not_found",
         "unknown repo",

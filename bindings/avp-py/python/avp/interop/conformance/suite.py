@@ -68,6 +68,14 @@ class Context:
         value = limits.get(name) if isinstance(limits, dict) else None
         return value if isinstance(value, int) and not isinstance(value, bool) else default
 
+    def small_limit(self, name: str, default: int, most: int, too_large: str) -> int:
+        """A limit the check must exhaust or wait out: above ``most`` the check is skipped, and
+        ``too_large`` says why."""
+        value = self.limit(name, default)
+        if value > most:
+            raise CaseSkipped(f"{name} is {value}: {too_large}")
+        return value
+
     # --- requests -------------------------------------------------------------------------------
     def request(
         self, method: str, path: str, body: Body = None, *, token: Optional[str] = None, **kw: Any
@@ -115,14 +123,17 @@ class Context:
             raise CaseFailed("pull (state)", "a manifest object", shorten(data))
         return manifest
 
-    def add(self, owner: Member, repo_id: str, joiner: Member, key: bytes, epoch: int = 0) -> dict[str, Any]:
-        entry = material.member_entry(joiner, key, epoch)
-        resp = self.request(
+    def post_add_member(self, actor: Member, repo_id: str, entry: dict[str, Any]) -> Response:
+        """addMember of ``entry`` as ``actor``: the answer, whatever it is."""
+        return self.request(
             "POST",
             self.repo_path(repo_id, "add-member"),
             {"repoId": repo_id, "member": entry},
-            token=self.token(owner),
+            token=self.token(actor),
         )
+
+    def add(self, owner: Member, repo_id: str, joiner: Member, key: bytes, epoch: int = 0) -> dict[str, Any]:
+        resp = self.post_add_member(owner, repo_id, material.member_entry(joiner, key, epoch))
         return self.expect_ok(resp, "addMember (setup)")
 
     # --- expectations ---------------------------------------------------------------------------
