@@ -211,14 +211,7 @@ def _start_container(impl: Implementation, launch: Launch, docker: Any) -> Runni
         )
     except Exception as err:
         raise Unavailable(f"could not start image {launch.docker_image}: {err}") from err
-    url = f"http://127.0.0.1:{port}"
-    server = RunningServer(impl, url, {}, container=container)
-    try:
-        server.discovery = wait_ready(url, launch.ready_path, launch.ready_timeout, None)
-    except Unavailable:
-        server.stop()
-        raise
-    return server
+    return _when_ready(RunningServer(impl, f"http://127.0.0.1:{port}", {}, container=container), launch)
 
 
 def _start_process(impl: Implementation, launch: Launch, log_dir: Path) -> RunningServer:
@@ -247,10 +240,15 @@ def _start_process(impl: Implementation, launch: Launch, log_dir: Path) -> Runni
         log.close()
         tmp.cleanup()
         raise Unavailable(f"could not start {command[0]!r}: {err}") from err
-    url = f"http://127.0.0.1:{port}"
-    server = RunningServer(impl, url, {}, proc=proc, log=log, tmp=tmp)
+    return _when_ready(
+        RunningServer(impl, f"http://127.0.0.1:{port}", {}, proc=proc, log=log, tmp=tmp), launch
+    )
+
+
+def _when_ready(server: RunningServer, launch: Launch) -> RunningServer:
+    """``server`` with its discovery document once it answers; one that never does is stopped."""
     try:
-        server.discovery = wait_ready(url, launch.ready_path, launch.ready_timeout, proc)
+        server.discovery = wait_ready(server.url, launch.ready_path, launch.ready_timeout, server.proc)
     except Unavailable:
         server.stop()
         raise
