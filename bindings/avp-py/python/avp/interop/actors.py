@@ -19,7 +19,7 @@ from typing import IO, Any, NoReturn, Optional
 
 from avp.interop.launcher import Unavailable
 from avp.interop.redact import redact, redact_text, shorten
-from avp.interop.registry import Implementation, expand
+from avp.interop.registry import Implementation, command_and_env
 
 DEFAULT_TIMEOUT = 20.0
 
@@ -45,9 +45,7 @@ class Actor:
         if launch is None:
             raise Unavailable(f"{impl.name} has no [client] section")
         values = {"python": sys.executable, "port": "", "tmp": "", "here": str(impl.home)}
-        command = [expand(a, values) for a in launch.command]
-        env = dict(os.environ)
-        env.update({k: expand(v, values) for k, v in launch.env})
+        command, env = command_and_env(launch, values)
         log_dir.mkdir(parents=True, exist_ok=True)
         self.impl = impl
         self.slot = slot

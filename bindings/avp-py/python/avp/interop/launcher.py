@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Optional
 
-from avp.interop.registry import Build, Implementation, Launch, expand
+from avp.interop.registry import Build, Implementation, Launch, command_and_env, expand
 
 
 class Unavailable(Exception):
@@ -218,9 +218,7 @@ def _start_process(impl: Implementation, launch: Launch, log_dir: Path) -> Runni
     port = free_port()
     tmp = tempfile.TemporaryDirectory(prefix=f"avp-interop-{impl.name}-")
     values = {"python": sys.executable, "port": str(port), "tmp": tmp.name, "here": str(impl.home)}
-    command = [expand(a, values) for a in launch.command]
-    env = dict(os.environ)
-    env.update({k: expand(v, values) for k, v in launch.env})
+    command, env = command_and_env(launch, values)
     if launch.cwd is not None and not launch.cwd.is_dir():
         tmp.cleanup()
         raise Unavailable(f"missing folder {launch.cwd}")

@@ -8,6 +8,7 @@ temporary directory, removed afterwards) and ``{here}`` (the registry's director
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -200,3 +201,12 @@ def expand(arg: str, values: dict[str, str]) -> str:
     for key, value in values.items():
         arg = arg.replace("{" + key + "}", value)
     return arg
+
+
+def command_and_env(launch: Launch, values: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """``launch``'s command, and this process's environment with the entry's ``env`` on top, with
+    the placeholders of :func:`expand` filled in."""
+    command = [expand(a, values) for a in launch.command]
+    env = dict(os.environ)
+    env.update({k: expand(v, values) for k, v in launch.env})
+    return command, env
