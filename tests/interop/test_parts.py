@@ -117,17 +117,19 @@ def test_actor_unsupported_and_garbage(tmp_path: Path) -> None:
         actor.close()
 
 
-def test_actor_that_exits_or_hangs(tmp_path: Path) -> None:
-    actor = _script_actor(tmp_path, "import sys\nsys.exit(0)\n")
+@pytest.mark.parametrize(
+    ("body", "timeout", "broken"),
+    [
+        ("import sys\nsys.exit(0)\n", 10, "exited"),
+        ("import time, sys\nsys.stdin.readline()\ntime.sleep(30)\n", 0.5, "no reply"),
+    ],
+    ids=["exits", "hangs"],
+)
+def test_actor_that_exits_or_hangs(tmp_path: Path, body: str, timeout: float, broken: str) -> None:
+    actor = _script_actor(tmp_path, body)
     try:
-        with pytest.raises(ActorBroken, match="exited"):
-            actor.call("hello", timeout=10)
-    finally:
-        actor.close()
-    actor = _script_actor(tmp_path, "import time, sys\nsys.stdin.readline()\ntime.sleep(30)\n")
-    try:
-        with pytest.raises(ActorBroken, match="no reply"):
-            actor.call("hello", timeout=0.5)
+        with pytest.raises(ActorBroken, match=broken):
+            actor.call("hello", timeout=timeout)
     finally:
         actor.close()
 
