@@ -3,6 +3,8 @@ launcher from the repository's registry, and the deliberately broken server."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Iterator
 
@@ -12,6 +14,18 @@ from avp.interop.launcher import RunningServer, Unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = ROOT / "interop" / "implementations.toml"
+
+
+def avp(*args: str, cwd: Path = ROOT, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    """``avp interop ARGS`` in a child process (its exit code and output, never raised)."""
+    return subprocess.run(
+        [sys.executable, "-m", "avp.cli", "interop", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def implementation(name: str) -> registry.Implementation:

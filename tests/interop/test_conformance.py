@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ from avp.interop.model import Outcome
 from avp.interop.proxy import Proxy
 
 from .broken_server import EXPECTED_FAILURES, Broken
-from .conftest import implementation
+from .conftest import avp, implementation
 
 EXPIRY_CHECKS = {"4.token.expired-nonce", "4.bearer.expired"}
 
@@ -81,45 +79,14 @@ def test_broken_server_reports_exactly_its_faults(python_server: RunningServer) 
 
 
 def test_cli_exit_codes_and_json(python_server: RunningServer) -> None:
-    ok = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "avp.cli",
-            "interop",
-            "conformance",
-            python_server.url,
-            "--scenario",
-            "4.*",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    ok = avp("conformance", python_server.url, "--scenario", "4.*", "--json", timeout=120)
     assert ok.returncode == 0, ok.stderr
     report = json.loads(ok.stdout)
     assert (
         report["ok"] is True and report["checks"] and all(c["id"].startswith("4.") for c in report["checks"])
     )
     with Proxy(python_server.url, Broken()) as proxy:
-        bad = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "avp.cli",
-                "interop",
-                "conformance",
-                proxy.url,
-                "--scenario",
-                "1.errors.*",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        bad = avp("conformance", proxy.url, "--scenario", "1.errors.*", timeout=120)
     assert bad.returncode == 1
     assert "FAIL  1.errors.method-not-allowed" in bad.stdout
     assert "expected 405 method_not_allowed" in bad.stdout

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -15,18 +13,7 @@ import pytest
 from avp.interop.launcher import RunningServer
 from avp.interop.proxy import DropShareRefreshTokens, Proxy
 
-from .conftest import REGISTRY, ROOT
-
-
-def avp(*args: str, cwd: Path = ROOT, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "avp.cli", "interop", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+from .conftest import REGISTRY, avp
 
 
 def load_report(folder: Path) -> dict:
