@@ -93,18 +93,26 @@ class Context:
         self.details: dict[str, Any] = {}
 
     # --- actors -------------------------------------------------------------------------------------
+    def _send(self, slot: str, op: str, **args: Any) -> dict[str, Any]:
+        """One actor operation; an ``unsupported`` answer makes the case unsupported, any other error
+        is raised as the :class:`ActorError` it is."""
+        try:
+            return self.actors[slot].call(op, **args)
+        except ActorError as err:
+            if err.code == "unsupported":
+                raise CaseUnsupported(
+                    f"{slot} ({self.actors[slot].impl.name}) does not support '{op}'"
+                ) from None
+            raise
+
     def call(
         self, slot: str, op: str, *, step: Optional[str] = None, timeout: float = 20.0, **args: Any
     ) -> dict[str, Any]:
         """One actor operation that must succeed."""
         step = step or f"{slot}.{op}"
         try:
-            return self.actors[slot].call(op, timeout=timeout, **args)
+            return self._send(slot, op, timeout=timeout, **args)
         except ActorError as err:
-            if err.code == "unsupported":
-                raise CaseUnsupported(
-                    f"{slot} ({self.actors[slot].impl.name}) does not support '{op}'"
-                ) from None
             status = f" ({err.status})" if err.status is not None else ""
             raise CaseFailed(step, "success", f"error {err.code}{status}: {err.message[:200]}") from None
 
@@ -123,12 +131,8 @@ class Context:
         wanted = sorted(set(codes))
         expected = " or ".join(wanted) + (f" (HTTP {status})" if status is not None else "")
         try:
-            result = self.actors[slot].call(op, **args)
+            result = self._send(slot, op, **args)
         except ActorError as err:
-            if err.code == "unsupported":
-                raise CaseUnsupported(
-                    f"{slot} ({self.actors[slot].impl.name}) does not support '{op}'"
-                ) from None
             if err.code not in wanted or (status is not None and err.status not in (status, None)):
                 got = f"{err.code}" + (f" (HTTP {err.status})" if err.status is not None else "")
                 raise CaseFailed(step, "error " + expected, f"error {got}: {err.message[:200]}") from None
