@@ -33,6 +33,11 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+def unb64url(text: str) -> bytes:
+    """base64url with its padding left off (JWT parts, JWK coordinates)."""
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
 @dataclass(frozen=True)
 class Member:
     """An identity whose private keys the runner knows (it hands them to actors, too)."""

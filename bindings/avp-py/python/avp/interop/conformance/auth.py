@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import time
@@ -10,7 +9,7 @@ from typing import Any
 
 from avp import crypto
 from avp.interop.conformance.suite import Context, check, new_repo_id
-from avp.interop.material import Member, b64, b64url, unb64
+from avp.interop.material import Member, b64, b64url, unb64, unb64url
 from avp.interop.model import CaseFailed
 
 CHALLENGE = "/api/auth/keypair/challenge"
@@ -103,7 +102,7 @@ def token_jwt(ctx: Context) -> None:
     token = ctx.token(member)
     parts = token.split(".")
     ctx.expect(len(parts) == 3, "token", "a JWT (three dot-separated parts)", f"{len(parts)} parts")
-    header, claims = (json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4))) for p in parts[:2])
+    header, claims = (json.loads(unb64url(p)) for p in parts[:2])
     ctx.expect(
         header.get("alg") == "EdDSA" and header.get("typ") == "JWT" and bool(header.get("kid")),
         "JWT header",
@@ -128,8 +127,8 @@ def token_jwt(ctx: Context) -> None:
     keys = [k for k in jwks.get("keys", []) if isinstance(k, dict) and k.get("kid") == header.get("kid")]
     ctx.expect(len(keys) == 1, "jwks", f"one key with kid {header.get('kid')!r}", jwks)
     x = str(keys[0].get("x", ""))
-    public = base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
-    signature = base64.urlsafe_b64decode(parts[2] + "=" * (-len(parts[2]) % 4))
+    public = unb64url(x)
+    signature = unb64url(parts[2])
     ok = crypto.ed25519_verify(public, f"{parts[0]}.{parts[1]}".encode("ascii"), signature)
     ctx.expect(ok, "JWT signature", "verifies under the JWKS key", "does not verify")
 
@@ -233,7 +232,7 @@ def bearer_tampered(ctx: Context) -> None:
     alice, mallory = Member.random(), Member.random()
     token = ctx.token(alice)
     header, claims, signature = token.split(".")
-    data = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
+    data = json.loads(unb64url(claims))
     data["sub"] = "key:" + mallory.id
     forged = ".".join((header, b64url(json.dumps(data, separators=(",", ":")).encode()), signature))
     _expect_401(ctx, _vault_probe(ctx, {"Authorization": f"Bearer {forged}"}), "tampered token")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 
 from avp.interop import material
 from avp.interop.conformance.suite import Context, check, new_repo_id
-from avp.interop.material import Member
+from avp.interop.material import Member, b64url, unb64url
 
 LIMIT_NAMES = ("maxBodyBytes", "maxReposPerMember", "maxMembersPerRepo", "nonceTtlSeconds", "tokenTtlSeconds")
 
@@ -56,13 +55,11 @@ def jwks(ctx: Context) -> None:
         )
         ctx.expect(bool(key.get("kid")) and key.get("alg") == "EdDSA", "jwks", "a kid and alg EdDSA", key)
         canonical = json.dumps({"crv": "Ed25519", "kty": "OKP", "x": key.get("x")}, separators=(",", ":"))
-        thumbprint = (
-            base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
-        )
+        thumbprint = b64url(hashlib.sha256(canonical.encode()).digest())
         ctx.expect(key.get("kid") == thumbprint, "jwks", f"kid = RFC 7638 thumbprint {thumbprint}", key)
         x = str(key.get("x", ""))
         ctx.expect(
-            "=" not in x and len(base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))) == 32,
+            "=" not in x and len(unb64url(x)) == 32,
             "jwks",
             "x: base64url of 32 bytes",
             key,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import os
 from typing import Any
 
 from avp import crypto
 from avp.interop import material
 from avp.interop.conformance.suite import Context, check
-from avp.interop.material import Member, b64, unb64
+from avp.interop.material import Member, b64, unb64, unb64url
 
 #: a low-order X25519 point (order 1 after clamping gives an all-zero shared secret)
 LOW_ORDER_X25519 = bytes(32)
@@ -263,7 +262,7 @@ def remove_last(ctx: Context) -> None:
 def _jwks_key(ctx: Context) -> bytes:
     jwks = ctx.expect_ok(ctx.request("GET", "/.well-known/jwks.json"), "jwks")
     x = str(jwks["keys"][0].get("x", ""))
-    return base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+    return unb64url(x)
 
 
 @check("9.key-binding.issue", "POST /v1/key-binding signs ed25519B64|x25519B64 with the JWKS key")

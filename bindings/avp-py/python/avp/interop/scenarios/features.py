@@ -3,7 +3,6 @@ binding, concurrent writers and large payloads — each across the assigned clie
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import urllib.parse
@@ -11,7 +10,7 @@ from typing import Any
 
 from avp import crypto, federation
 from avp.interop import material
-from avp.interop.material import Member, alt, b64, unb64
+from avp.interop.material import Member, alt, b64, unb64, unb64url
 from avp.interop.model import CaseSkipped, Level
 from avp.interop.proxy import ExpireOnce, RejectTokens
 from avp.interop.rawhttp import quote_segment
@@ -293,7 +292,7 @@ def key_binding(ctx: Context) -> None:
     binding = ctx.call("bob", "key_binding", server=s)
     jwks = ctx.http.request("GET", "/.well-known/jwks.json").json()
     x = str(jwks["keys"][0]["x"])
-    issuer = base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+    issuer = unb64url(x)
     bob = ctx.member("bob")
     sig = str(binding.get("keyBindingSig"))
     ctx.expect(
