@@ -33,6 +33,13 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+def discovery_limit(discovery: dict[str, Any], name: str, default: int) -> int:
+    """``limits.<name>`` of a server's discovery document; ``default`` when it is not an integer."""
+    limits = discovery.get("limits")
+    value = limits.get(name) if isinstance(limits, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
 def unb64url(text: str) -> bytes:
     """base64url with its padding left off (JWT parts, JWK coordinates)."""
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

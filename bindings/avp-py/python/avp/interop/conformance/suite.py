@@ -64,9 +64,7 @@ class Context:
 
     # --- limits ---------------------------------------------------------------------------------
     def limit(self, name: str, default: int) -> int:
-        limits = self.discovery.get("limits")
-        value = limits.get(name) if isinstance(limits, dict) else None
-        return value if isinstance(value, int) and not isinstance(value, bool) else default
+        return material.discovery_limit(self.discovery, name, default)
 
     def small_limit(self, name: str, default: int, most: int, too_large: str) -> int:
         """A limit the check must exhaust or wait out: above ``most`` the check is skipped, and

@@ -217,9 +217,7 @@ class Context:
         return alts
 
     def limit(self, name: str, default: int) -> int:
-        limits = self.discovery.get("limits")
-        value = limits.get(name) if isinstance(limits, dict) else None
-        return value if isinstance(value, int) and not isinstance(value, bool) else default
+        return material.discovery_limit(self.discovery, name, default)
 
     @contextlib.contextmanager
     def proxy(self, mode: Mode) -> Iterator[str]:
