@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional, Sequence
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,33 @@ class PullView:
     manifest: str
     #: None when the caller already has the current payload version.
     envelope: Optional[str]
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> PullView:
+        """From the row both SQL stores select: payload_version, manifest, envelope (NULL when the
+        caller has that version), is_member."""
+        return cls(is_member=bool(row[3]), payload_version=row[0], manifest=row[1], envelope=row[2])
+
+
+def repo_row(record: RepoRecord) -> tuple[str, int, int, int, str, str]:
+    """The columns of the SQL stores' ``repos`` table, in order (repo_id, rev, payload_version,
+    key_epoch, manifest, envelope)."""
+    return (
+        record.repo_id,
+        record.rev,
+        record.payload_version,
+        record.key_epoch,
+        record.manifest,
+        record.envelope,
+    )
+
+
+def roster_change(old: RepoRecord, new: RepoRecord) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The (member_id, repo_id) rows of the member index to delete and to insert when ``old`` becomes
+    ``new``."""
+    gone = set(old.member_ids) - set(new.member_ids)
+    added = set(new.member_ids) - set(old.member_ids)
+    return [(m, old.repo_id) for m in gone], [(m, old.repo_id) for m in added]
 
 
 class Store(abc.ABC):

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any, Optional
 
 from avp.errors import DuplicateRepo, QuotaExceeded
-from avp.server.store import PullView, RepoRecord, Store
+from avp.server.store import PullView, RepoRecord, Store, repo_row, roster_change
 
 try:
     import psycopg
@@ -143,17 +143,7 @@ class PostgresStore(Store):
                 raise DuplicateRepo("repository already exists")
             if over_quota:
                 raise QuotaExceeded("too many repositories for this member", retry_after=60)
-            inserted = conn.execute(
-                _INSERT_REPO,
-                (
-                    record.repo_id,
-                    record.rev,
-                    record.payload_version,
-                    record.key_epoch,
-                    record.manifest,
-                    record.envelope,
-                ),
-            )
+            inserted = conn.execute(_INSERT_REPO, repo_row(record))
             if inserted.rowcount != 1:
                 raise DuplicateRepo("repository already exists")
             with conn.cursor() as cursor:
@@ -178,37 +168,21 @@ class PostgresStore(Store):
                 " FROM repos r WHERE repo_id = %s",
                 (known_version, member_id, repo_id),
             ).fetchone()
-        if row is None:
-            return None
-        return PullView(is_member=bool(row[3]), payload_version=row[0], manifest=row[1], envelope=row[2])
+        return None if row is None else PullView.from_row(row)
 
     def replace(self, old: RepoRecord, new: RepoRecord) -> bool:
         with self._conn() as conn, conn.transaction():
             cursor = conn.execute(
                 "UPDATE repos SET rev = %s, payload_version = %s, key_epoch = %s, manifest = %s,"
                 " envelope = %s WHERE repo_id = %s AND rev = %s",
-                (
-                    new.rev,
-                    new.payload_version,
-                    new.key_epoch,
-                    new.manifest,
-                    new.envelope,
-                    old.repo_id,
-                    old.rev,
-                ),
+                (*repo_row(new)[1:], old.repo_id, old.rev),  # every column but repo_id, then the key
             )
             if cursor.rowcount != 1:
                 return False
-            gone = set(old.member_ids) - set(new.member_ids)
-            added = set(new.member_ids) - set(old.member_ids)
+            gone, added = roster_change(old, new)
             with conn.cursor() as cur:
                 if gone:
-                    cur.executemany(
-                        "DELETE FROM repo_members WHERE member_id = %s AND repo_id = %s",
-                        [(m, old.repo_id) for m in gone],
-                    )
+                    cur.executemany("DELETE FROM repo_members WHERE member_id = %s AND repo_id = %s", gone)
                 if added:
-                    cur.executemany(
-                        "INSERT INTO repo_members VALUES (%s, %s)", [(m, old.repo_id) for m in added]
-                    )
+                    cur.executemany("INSERT INTO repo_members VALUES (%s, %s)", added)
             return True

@@ -20,7 +20,7 @@ from concurrent.futures import Future
 from typing import Any, Callable, Optional, TypeVar
 
 from avp.errors import DuplicateRepo, QuotaExceeded
-from avp.server.store import PullView, RepoRecord, Store
+from avp.server.store import PullView, RepoRecord, Store, repo_row, roster_change
 
 try:
     import fcntl
@@ -247,17 +247,7 @@ class SqliteStore(Store):
             owned = conn.execute("SELECT count(*) FROM repo_members WHERE member_id = ?", (creator,))
             if owned.fetchone()[0] >= max_repos_per_member:
                 raise QuotaExceeded("too many repositories for this member", retry_after=60)
-            conn.execute(
-                _INSERT_REPO,
-                (
-                    record.repo_id,
-                    record.rev,
-                    record.payload_version,
-                    record.key_epoch,
-                    record.manifest,
-                    record.envelope,
-                ),
-            )
+            conn.execute(_INSERT_REPO, repo_row(record))
             conn.executemany(
                 "INSERT INTO repo_members VALUES (?, ?)", [(m, record.repo_id) for m in record.member_ids]
             )
@@ -273,34 +263,20 @@ class SqliteStore(Store):
 
     def pull(self, repo_id: str, member_id: str, known_version: int) -> Optional[PullView]:
         row = self._conn().execute(_PULL, (known_version, member_id, repo_id)).fetchone()
-        if row is None:
-            return None
-        return PullView(is_member=bool(row[3]), payload_version=row[0], manifest=row[1], envelope=row[2])
+        return None if row is None else PullView.from_row(row)
 
     def replace(self, old: RepoRecord, new: RepoRecord) -> bool:
         def compare_and_set(conn: sqlite3.Connection) -> bool:
             cursor = conn.execute(
                 "UPDATE repos SET rev = ?, payload_version = ?, key_epoch = ?, manifest = ?,"
                 " envelope = ? WHERE repo_id = ? AND rev = ?",
-                (
-                    new.rev,
-                    new.payload_version,
-                    new.key_epoch,
-                    new.manifest,
-                    new.envelope,
-                    old.repo_id,
-                    old.rev,
-                ),
+                (*repo_row(new)[1:], old.repo_id, old.rev),  # every column but repo_id, then the key
             )
             if cursor.rowcount != 1:
                 return False
-            gone = set(old.member_ids) - set(new.member_ids)
-            added = set(new.member_ids) - set(old.member_ids)
-            conn.executemany(
-                "DELETE FROM repo_members WHERE member_id = ? AND repo_id = ?",
-                [(m, old.repo_id) for m in gone],
-            )
-            conn.executemany("INSERT INTO repo_members VALUES (?, ?)", [(m, old.repo_id) for m in added])
+            gone, added = roster_change(old, new)
+            conn.executemany("DELETE FROM repo_members WHERE member_id = ? AND repo_id = ?", gone)
+            conn.executemany("INSERT INTO repo_members VALUES (?, ?)", added)
             return True
 
         return self._write(compare_and_set)
