@@ -57,6 +57,19 @@ def add_client_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_action(
+    subparsers: Any, name: str, func: Callable[[argparse.Namespace], int], *, address: bool, **kwargs: Any
+) -> argparse.ArgumentParser:
+    """A client sub-command: its parser (``kwargs``: help, description) with the client options, the
+    ``avp://host/repoId`` argument first when ``address``, and ``func`` as what it runs (see guarded)."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(name, **kwargs)
+    add_client_options(parser)
+    if address:
+        parser.add_argument("address", help="avp://host/repoId")
+    parser.set_defaults(func=guarded(func))
+    return parser
+
+
 def wants_json(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "json", False))
 

@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from avp.cli import EXIT_OK
-from avp.cli.identity import add_client_options, emit, guarded, open_client
+from avp.cli.identity import add_action, emit, open_client
 
 
 def register(subparsers: Any) -> None:
@@ -27,33 +27,26 @@ def register(subparsers: Any) -> None:
         ("invite", "add a joiner and print the locator token to send them", cmd_invite),
         ("add", "add a joiner from their invite-request token", cmd_add),
     ):
-        p = sub.add_parser(name, help=helptext)
-        add_client_options(p)
-        p.add_argument("address", help="avp://host/repoId")
+        p = add_action(sub, name, func, address=True, help=helptext)
         p.add_argument("invite", help="the joiner's invite-request token ('avp id export')")
         p.add_argument("--binding", help="the joiner's keyBindingSig ('avp id export --server')")
-        p.set_defaults(func=guarded(func))
 
-    remove = sub.add_parser("remove", help="remove a member and rotate the data key")
-    add_client_options(remove)
-    remove.add_argument("address", help="avp://host/repoId")
+    remove = add_action(
+        sub, "remove", cmd_remove, address=True, help="remove a member and rotate the data key"
+    )
     remove.add_argument("member", help="member id (base64 Ed25519 key)")
-    remove.set_defaults(func=guarded(cmd_remove))
 
-    accept = sub.add_parser(
+    accept = add_action(
+        sub,
         "accept-key",
+        cmd_accept_key,
+        address=True,
         help="accept a member's new X25519 key after checking it with them (clears key_changed)",
     )
-    add_client_options(accept)
-    accept.add_argument("address", help="avp://host/repoId")
     accept.add_argument("member", help="member id (base64 Ed25519 key)")
     accept.add_argument("x25519", help="the new X25519 key, as the member told you out of band")
-    accept.set_defaults(func=guarded(cmd_accept_key))
 
-    list_ = sub.add_parser("list", help="list the member ids (yours is marked)")
-    add_client_options(list_)
-    list_.add_argument("address", help="avp://host/repoId")
-    list_.set_defaults(func=guarded(cmd_list))
+    add_action(sub, "list", cmd_list, address=True, help="list the member ids (yours is marked)")
 
 
 def cmd_add(args: argparse.Namespace) -> int:

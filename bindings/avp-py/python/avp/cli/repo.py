@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from avp.cli import EXIT_OK
-from avp.cli.identity import UsageError, add_client_options, emit, guarded, open_client, secret_input
+from avp.cli.identity import UsageError, add_action, emit, open_client, secret_input
 from avp.models import ALT_TYPES, AltAccount, alts_from_json
 
 if TYPE_CHECKING:
-    from avp.client import Snapshot
+    from avp.client import Snapshot, UpdateResult
 
 ACCESS_TOKEN_ENV = "AVP_ACCESS_TOKEN"  # noqa: S105 - variable names, not secrets
 REFRESH_TOKEN_ENV = "AVP_REFRESH_TOKEN"  # noqa: S105
@@ -33,8 +33,9 @@ def register(subparsers: Any) -> None:
     )
     sub = parser.add_subparsers(dest="repo_command", metavar="ACTION", required=True)
 
-    create = sub.add_parser("create", help="create a repository with you as its only member")
-    add_client_options(create)
+    create = add_action(
+        sub, "create", cmd_create, address=False, help="create a repository with you as its only member"
+    )
     create.add_argument("--server", required=True, help="server base URL, e.g. http://127.0.0.1:8787")
     create.add_argument("--repo-id", help="repository id (default: a random UUID)")
     create.add_argument(
@@ -43,32 +44,30 @@ def register(subparsers: Any) -> None:
         help="let members share refresh tokens (default: they are stripped before encryption)",
     )
     create.add_argument("--alts", type=Path, help="JSON file with an initial array of alts ('-': stdin)")
-    create.set_defaults(func=guarded(cmd_create))
 
-    pull = sub.add_parser("pull", help="sync and verify a repository; print its version and size")
-    add_client_options(pull)
-    pull.add_argument("address", help="avp://host/repoId")
+    pull = add_action(
+        sub, "pull", cmd_pull, address=True, help="sync and verify a repository; print its version and size"
+    )
     pull.add_argument(
         "--confirm-refresh-policy",
         action="store_true",
         help="accept that the repository now shares refresh tokens (refused by default)",
     )
-    pull.set_defaults(func=guarded(cmd_pull))
 
-    push = sub.add_parser("push", help="replace the repository's alts with a JSON file")
-    add_client_options(push)
-    push.add_argument("address", help="avp://host/repoId")
+    push = add_action(
+        sub, "push", cmd_push, address=True, help="replace the repository's alts with a JSON file"
+    )
     push.add_argument("file", type=Path, help="JSON array of alts ('-': stdin)")
-    push.set_defaults(func=guarded(cmd_push))
 
-    add_alt = sub.add_parser(
+    add_alt = add_action(
+        sub,
         "add-alt",
+        cmd_add_alt,
+        address=True,
         help="add or replace one alt (by uuid)",
         description=f"The access token comes from {ACCESS_TOKEN_ENV} or a prompt, the optional refresh"
         f" token from {REFRESH_TOKEN_ENV}; or give the whole alt as JSON with --file.",
     )
-    add_client_options(add_alt)
-    add_alt.add_argument("address", help="avp://host/repoId")
     add_alt.add_argument("--file", type=Path, help="one alt as a JSON object ('-': stdin)")
     add_alt.add_argument("--uuid", help="player UUID")
     add_alt.add_argument("--username", help="player name")
@@ -76,28 +75,33 @@ def register(subparsers: Any) -> None:
     add_alt.add_argument("--expires-at", type=int, help="access-token expiry, epoch ms")
     add_alt.add_argument("--source-client", help="provenance: the client the alt comes from")
     add_alt.add_argument("--source-user", help="provenance: the user within that client")
-    add_alt.set_defaults(func=guarded(cmd_add_alt))
 
-    list_alts = sub.add_parser("list-alts", help="pull and list the alts (tokens hidden unless --reveal)")
-    add_client_options(list_alts)
-    list_alts.add_argument("address", help="avp://host/repoId")
+    list_alts = add_action(
+        sub,
+        "list-alts",
+        cmd_list_alts,
+        address=True,
+        help="pull and list the alts (tokens hidden unless --reveal)",
+    )
     list_alts.add_argument("--reveal", action="store_true", help="include access/refresh tokens in --json")
-    list_alts.set_defaults(func=guarded(cmd_list_alts))
 
-    list_ = sub.add_parser("list", help="the repositories this identity has local state for")
-    add_client_options(list_)
-    list_.set_defaults(func=guarded(cmd_list))
+    add_action(
+        sub, "list", cmd_list, address=False, help="the repositories this identity has local state for"
+    )
 
-    locator = sub.add_parser("locator", help="print the repo-locator token to give a joiner")
-    add_client_options(locator)
-    locator.add_argument("address", help="avp://host/repoId")
-    locator.set_defaults(func=guarded(cmd_locator))
+    add_action(
+        sub, "locator", cmd_locator, address=True, help="print the repo-locator token to give a joiner"
+    )
 
-    join = sub.add_parser("join", help="join a repository from a locator token (after being added)")
-    add_client_options(join)
+    join = add_action(
+        sub,
+        "join",
+        cmd_join,
+        address=False,
+        help="join a repository from a locator token (after being added)",
+    )
     join.add_argument("locator", help="repo-locator token from a member")
     join.add_argument("--server", help="base URL to dial instead of the locator's host")
-    join.set_defaults(func=guarded(cmd_join))
 
 
 def read_text(path: Path) -> str:
@@ -150,6 +154,15 @@ def cmd_pull(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _written(result: UpdateResult) -> dict[str, Any]:
+    """The --json output of a command that wrote the payload."""
+    return {
+        "payloadVersion": result.payload_version,
+        "keyEpoch": result.key_epoch,
+        "attempts": result.attempts,
+    }
+
+
 def _replace_all(alts: Sequence[AltAccount]) -> Any:
     return lambda _current: list(alts)
 
@@ -158,12 +171,7 @@ def cmd_push(args: argparse.Namespace) -> int:
     alts = alts_from_json(read_text(args.file))
     with open_client(args) as client:
         result = client.repository(args.address).update(_replace_all(alts))
-    data = {
-        "payloadVersion": result.payload_version,
-        "keyEpoch": result.key_epoch,
-        "attempts": result.attempts,
-    }
-    emit(args, data, f"pushed {len(alts)} alt(s): version {result.payload_version}")
+    emit(args, _written(result), f"pushed {len(alts)} alt(s): version {result.payload_version}")
     return EXIT_OK
 
 
@@ -193,12 +201,7 @@ def cmd_add_alt(args: argparse.Namespace) -> int:
         policy = repo.snapshot.share_refresh_tokens if repo.snapshot else None
     if new.refresh_token and policy is not True:
         print("note: this repository does not share refresh tokens; it was not stored", file=sys.stderr)
-    data = {
-        "payloadVersion": result.payload_version,
-        "keyEpoch": result.key_epoch,
-        "attempts": result.attempts,
-    }
-    emit(args, data, f"added {new.username}: version {result.payload_version}")
+    emit(args, _written(result), f"added {new.username}: version {result.payload_version}")
     return EXIT_OK
 
 
