@@ -207,6 +207,26 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 const tooLarge = (): HttpError => new HttpError("too_large", "request body too large");
 
+/** How long a connection keeps draining an oversized upload after its 413. */
+const LINGER_MS = 5_000;
+
+/**
+ * After an early 413 (a lingering close): a client may still be uploading the body we refused. Closing
+ * at once would make the kernel answer its data with a reset, which can destroy the 413 before the
+ * client reads it (EPIPE instead of `too_large`). So the rest of the body is read and discarded —
+ * never stored — and the connection is dropped only if it has not arrived within LINGER_MS.
+ */
+function drainRefusedBody(req: IncomingMessage): void {
+  const socket = req.socket;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  req.removeAllListeners("data");
+  req.on("data", () => undefined);
+  // Once the whole body has arrived the connection is an ordinary keep-alive one again.
+  req.once("end", () => clearTimeout(timer));
+  req.resume();
+}
+
 function send(res: ServerResponse, status: number, body: JsonValue, headers: Record<string, string> = {}): void {
   const text = stringify(body);
   res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text), ...headers });
@@ -283,10 +303,9 @@ export function createServer(app: App): Server {
     const fail = (e: unknown): void => {
       if (e instanceof ClientGone) return log(499, "client_closed");
       if (e instanceof HttpError) {
-        const headers = { ...e.headers };
-        // An oversized body is answered unread; close rather than read the rest.
-        if (e.code === "too_large") headers["Connection"] = "close";
-        finish(e.status, errorBody(e), headers, e.code);
+        // An oversized body is answered unread, then drained so the client can read the answer.
+        if (e.code === "too_large") drainRefusedBody(req);
+        finish(e.status, errorBody(e), { ...e.headers }, e.code);
       } else {
         process.stderr.write(`internal error on ${template}: ${(e as Error)?.stack ?? String(e)}\n`);
         finish(500, { error: "internal server error", code: "server_error" }, { Connection: "close" }, "server_error");

@@ -47,7 +47,25 @@ describe("body limit", () => {
     const head = Buffer.from("POST /v1/repos HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n");
     const r = await rawExchange(srv.url, [head]);
     assert.match(r.head, /^HTTP\/1\.1 413 /);
-    assert.match(r.head, /connection: close/i);
+  });
+
+  it("after an early 413 the connection lingers: a client still uploading gets no reset", async () => {
+    const { port } = new URL(srv.url);
+    // Half-open like an HTTP client: it goes on uploading even after the server's FIN.
+    const sock = connect({ port: Number(port), host: "127.0.0.1", allowHalfOpen: true });
+    const failures: string[] = [];
+    sock.on("error", (e: NodeJS.ErrnoException) => failures.push(e.code ?? e.message));
+    await new Promise<void>((resolve) => sock.once("connect", () => resolve()));
+    sock.write("POST /api/auth/keypair/challenge HTTP/1.1\r\nHost: x\r\nContent-Length: 65536\r\n\r\n");
+    const head = await new Promise<string>((resolve) => sock.once("data", (d: Buffer) => resolve(d.toString("latin1"))));
+    assert.match(head, /^HTTP\/1\.1 413 /);
+    // Keep uploading the refused body after the answer, as a client without Expect: 100-continue does.
+    for (let i = 0; i < 64 && failures.length === 0; i++) {
+      await new Promise<void>((resolve) => sock.write(Buffer.alloc(1024, 0x20), () => setTimeout(resolve, 2)));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    sock.destroy();
+    assert.deepEqual(failures, []);
   });
 
   it("Expect: 100-continue: an oversized or unauthenticated request is refused without inviting the body", async () => {
