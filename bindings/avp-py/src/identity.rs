@@ -1,6 +1,5 @@
 //! `avp.Identity`: the member's keys live in Rust memory (zeroized on drop).
 
-use avp_crypto::ed25519;
 use avp_crypto::encoding::b64encode;
 use avp_crypto::federation::{encode_invite, InviteRequest};
 use avp_crypto::identity::{self as id, KdfParams, SlotNonces, Unlock, SALT_LEN};
@@ -10,6 +9,7 @@ use pyo3::types::{PyBytes, PyType};
 
 use crate::buffers::{buf, iv12, secret32};
 use crate::errors::IntoPyResult;
+use crate::primitives::ed25519_verify_any_len;
 use crate::wrapped::WrappedKey;
 
 /// A member identity: an Ed25519 keypair (signs; its public key is the member id) and an X25519
@@ -117,8 +117,11 @@ impl Identity {
     fn verify(&self, message: &Bound<'_, PyAny>, signature: &Bound<'_, PyAny>) -> PyResult<bool> {
         let sig = buf(signature, "signature")?;
         let msg = buf(message, "message")?;
-        Ok(<[u8; 64]>::try_from(&*sig)
-            .is_ok_and(|s| ed25519::verify(&self.0.ed25519_public_key(), &msg, &s)))
+        Ok(ed25519_verify_any_len(
+            &self.0.ed25519_public_key(),
+            &msg,
+            &sig,
+        ))
     }
 
     /// Unwrap a data key wrapped to this identity's X25519 key.

@@ -23,6 +23,19 @@ fn header_aad(
     avp_crypto::aad::aad(repo_id, v, e).py(py)
 }
 
+/// Run `work` on `len` bytes, with the GIL released when they are at least `RELEASE_GIL_AT`.
+fn gil_released_if_large<T: Send>(
+    py: Python<'_>,
+    len: usize,
+    work: impl FnOnce() -> T + Send,
+) -> T {
+    if len >= RELEASE_GIL_AT {
+        py.allow_threads(work)
+    } else {
+        work()
+    }
+}
+
 /// Encrypt straight into the result `bytes` (one write of the output).
 pub fn seal_into_bytes<'py>(
     py: Python<'py>,
@@ -32,14 +45,11 @@ pub fn seal_into_bytes<'py>(
     plaintext: &[u8],
 ) -> PyResult<Bound<'py, PyBytes>> {
     PyBytes::new_with(py, plaintext.len() + TAG_LEN, |out| {
-        let work = |out: &mut [u8]| aead::seal_into(key.expose(), iv, aad, plaintext, out);
-        if plaintext.len() >= RELEASE_GIL_AT {
-            // The new object is not visible to any other thread yet, and `plaintext` is
-            // immutable (`bytes`) or our own copy: safe to work on both without the GIL.
-            py.allow_threads(|| work(out));
-        } else {
-            work(out);
-        }
+        // The new object is not visible to any other thread yet, and `plaintext` is
+        // immutable (`bytes`) or our own copy: safe to work on both without the GIL.
+        gil_released_if_large(py, plaintext.len(), || {
+            aead::seal_into(key.expose(), iv, aad, plaintext, out)
+        });
         Ok(())
     })
 }
@@ -69,31 +79,24 @@ fn seal_payload<'py>(
     plaintext: &Bound<'py, PyAny>,
 ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
     let iv: [u8; 12] = avp_crypto::rand::array();
-    let ct = hazmat_seal(
-        py,
-        key,
-        &repo_id,
-        payload_version,
-        key_epoch,
-        plaintext,
-        &iv,
-    )?;
-    Ok((PyBytes::new(py, &iv), ct))
+    seal_payload_with_iv(py, key, &repo_id, payload_version, key_epoch, plaintext, iv)
 }
 
-fn hazmat_seal<'py>(
+/// `seal_payload` under a given IV: (iv, ciphertext ‖ tag).
+fn seal_payload_with_iv<'py>(
     py: Python<'py>,
     key: &Bound<'py, PyAny>,
     repo_id: &str,
     payload_version: &Bound<'py, PyAny>,
     key_epoch: &Bound<'py, PyAny>,
     plaintext: &Bound<'py, PyAny>,
-    iv: &[u8; 12],
-) -> PyResult<Bound<'py, PyBytes>> {
+    iv: [u8; 12],
+) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
     let key = secret32(key, "key")?;
     let aad = header_aad(py, repo_id, payload_version, key_epoch)?;
     let plaintext = buf(plaintext, "plaintext")?;
-    seal_into_bytes(py, &key, iv, &aad, &plaintext)
+    let ct = seal_into_bytes(py, &key, &iv, &aad, &plaintext)?;
+    Ok((PyBytes::new(py, &iv), ct))
 }
 
 /// `seal_payload` with a caller-chosen IV (vectors only: never repeat an IV under a key).
@@ -108,17 +111,8 @@ fn hazmat_seal_payload<'py>(
     plaintext: &Bound<'py, PyAny>,
     iv: &Bound<'py, PyAny>,
 ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
-    let iv_arr = iv12(iv)?;
-    let ct = hazmat_seal(
-        py,
-        key,
-        &repo_id,
-        payload_version,
-        key_epoch,
-        plaintext,
-        &iv_arr,
-    )?;
-    Ok((PyBytes::new(py, &iv_arr), ct))
+    let iv = iv12(iv)?;
+    seal_payload_with_iv(py, key, &repo_id, payload_version, key_epoch, plaintext, iv)
 }
 
 /// Decrypt a payload; any mismatch (key, header, IV, tampering) raises InvalidTag.
@@ -141,13 +135,10 @@ fn open_payload<'py>(
     }
     let mut failure = None;
     let out = PyBytes::new_with(py, ct.len() - TAG_LEN, |out| {
-        let work = |out: &mut [u8]| aead::open_into(key.expose(), &iv, &aad, &ct, out);
-        let res = if ct.len() >= RELEASE_GIL_AT {
-            py.allow_threads(|| work(out))
-        } else {
-            work(out)
-        };
-        failure = res.err();
+        failure = gil_released_if_large(py, ct.len(), || {
+            aead::open_into(key.expose(), &iv, &aad, &ct, out)
+        })
+        .err();
         Ok(())
     })?;
     match failure {
@@ -302,6 +293,11 @@ fn signature64(sig: &[u8]) -> Option<[u8; 64]> {
     sig.try_into().ok()
 }
 
+/// Strict Ed25519 verification of a signature of any length (a wrong length is not valid).
+pub fn ed25519_verify_any_len(public: &[u8; 32], message: &[u8], signature: &[u8]) -> bool {
+    signature64(signature).is_some_and(|s| ed25519::verify(public, message, &s))
+}
+
 /// Verify under the project's strict policy (see the crate README); False on any rejection.
 #[pyfunction]
 fn ed25519_verify(
@@ -312,7 +308,7 @@ fn ed25519_verify(
     let public = public32(public, "Ed25519 public key")?;
     let message = buf(message, "message")?;
     let signature = buf(signature, "signature")?;
-    Ok(signature64(&signature).is_some_and(|s| ed25519::verify(&public, &message, &s)))
+    Ok(ed25519_verify_any_len(&public, &message, &signature))
 }
 
 /// The key-binding message UTF8(ed25519_b64 + "|" + x25519_b64); both must be strict base64 of 32 bytes.
