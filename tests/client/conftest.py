@@ -15,7 +15,7 @@ from typing import Any, Callable, Optional
 import pytest
 import requests
 from avp import Identity
-from avp.client import Client
+from avp.client import Client, Repository
 from avp.models import AltAccount
 
 from .hostile import HostileProxy
@@ -158,3 +158,11 @@ def alt(n: int, **over: object) -> AltAccount:
     )
     fields.update(over)
     return AltAccount(**fields)  # type: ignore[arg-type]
+
+
+def alice_adds_bob(make_client: ClientFactory, url: str) -> tuple[Client, Client, Repository]:
+    """Alice creates a repository at ``url`` holding ``alt(1)`` and adds Bob (who has not joined)."""
+    alice, bob = make_client("alice"), make_client("bob")
+    repo = alice.create_repo(url, [alt(1)])
+    repo.add_member(bob.invite_token())
+    return alice, bob, repo

@@ -21,7 +21,7 @@ from avp.errors import (
     RollbackDetected,
 )
 
-from .conftest import ClientFactory, alt
+from .conftest import ClientFactory, alice_adds_bob, alt
 from .hostile import HostileProxy, Reply, Request
 
 #: Low-order X25519 points (RFC 7748 §6.1 notes; each gives an all-zero shared secret).
@@ -285,9 +285,7 @@ def test_epoch_rollback_is_refused(make_client: ClientFactory, proxy: HostilePro
 
 
 def test_locator_epoch_is_a_floor_for_the_joiner(make_client: ClientFactory, proxy: HostileProxy) -> None:
-    alice, bob = make_client("alice"), make_client("bob")
-    repo = alice.create_repo(proxy.url, [alt(1)])
-    repo.add_member(bob.invite_token())
+    _alice, bob, repo = alice_adds_bob(make_client, proxy.url)
     locator = federation.decode_locator(repo.locator_token())
     lying = federation.encode_locator(
         federation.RepoLocator(locator.host, locator.repo_id, locator.scheme_id, 3, locator.issuer_jwks_url)
@@ -424,9 +422,7 @@ def test_low_order_served_member_is_refused_before_removal(
 def test_join_refuses_a_roster_without_the_envelope_it_claims(
     make_client: ClientFactory, proxy: HostileProxy
 ) -> None:
-    alice, bob = make_client("alice"), make_client("bob")
-    repo = alice.create_repo(proxy.url, [alt(1)])
-    repo.add_member(bob.invite_token())
+    _alice, bob, repo = alice_adds_bob(make_client, proxy.url)
     proxy.rewrite("pull", lambda body: {**body, "unchanged": True, "envelope": None})
     with pytest.raises(ProtocolError):
         bob.join(repo.locator_token())

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from .conftest import FAST_KDF, ClientFactory, Sleeps, alt
+from .conftest import FAST_KDF, ClientFactory, Sleeps, alice_adds_bob, alt
 
 
 def served_pull(client: Client, server: str, repo_id: str) -> PullResponse:
@@ -141,9 +141,7 @@ def test_full_lifecycle_with_removal_and_rotation(make_client: ClientFactory, se
 
 
 def test_push_is_one_attempt_and_reports_a_conflict(make_client: ClientFactory, server_url: str) -> None:
-    alice, bob = make_client("alice"), make_client("bob")
-    repo = alice.create_repo(server_url, [alt(1)])
-    repo.add_member(bob.invite_token())
+    alice, bob, repo = alice_adds_bob(make_client, server_url)
     bob_repo = bob.join(repo.locator_token())
     repo.pull()
     assert bob_repo.push([alt(2)]).accepted

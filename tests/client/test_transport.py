@@ -20,7 +20,7 @@ from avp.errors import (
     VersionConflict,
 )
 
-from .conftest import ClientFactory, Sleeps, alt
+from .conftest import ClientFactory, Sleeps, alice_adds_bob, alt
 from .hostile import DROP, HostileProxy, Reply, Request
 
 
@@ -157,9 +157,7 @@ def test_unreachable_server_is_a_transport_error(make_client: ClientFactory) -> 
 def test_removal_whose_answer_is_lost_is_confirmed_by_pulling(
     make_client: ClientFactory, proxy: HostileProxy
 ) -> None:
-    alice, bob = make_client("alice"), make_client("bob")
-    repo = alice.create_repo(proxy.url, [alt(1)])
-    repo.add_member(bob.invite_token())
+    alice, bob, repo = alice_adds_bob(make_client, proxy.url)
     proxy.after.append(lambda r, reply: DROP if r.route == "remove-member" else None)
     result = repo.remove_member(bob.identity.member_id)
     assert (result.key_epoch, result.members) == (1, (alice.identity.member_id,))
@@ -169,9 +167,7 @@ def test_removal_whose_answer_is_lost_is_confirmed_by_pulling(
 def test_removal_that_never_landed_raises_the_transport_error(
     make_client: ClientFactory, proxy: HostileProxy
 ) -> None:
-    alice, bob = make_client("alice"), make_client("bob")
-    repo = alice.create_repo(proxy.url, [alt(1)])
-    repo.add_member(bob.invite_token())
+    _alice, bob, repo = alice_adds_bob(make_client, proxy.url)
     proxy.before.append(lambda r: DROP if r.route == "remove-member" else None)
     with pytest.raises(TransportError):
         repo.remove_member(bob.identity.member_id)
@@ -180,9 +176,7 @@ def test_removal_that_never_landed_raises_the_transport_error(
 
 
 def test_stale_removal_is_recomputed(make_client: ClientFactory, proxy: HostileProxy) -> None:
-    alice, bob = make_client("alice"), make_client("bob")
-    repo = alice.create_repo(proxy.url, [alt(1)])
-    repo.add_member(bob.invite_token())
+    _alice, bob, repo = alice_adds_bob(make_client, proxy.url)
     stale = Reply.of(409, {"error": "stale", "code": "version_conflict"})
     proxy.before.append(once("remove-member", stale))
     result = repo.remove_member(bob.identity.member_id)
