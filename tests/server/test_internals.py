@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Optional, TypeVar
 
 import pytest
 import requests
@@ -25,6 +25,26 @@ from .api import Api, Member, b64, enc
 from .conftest import ServerProcess, free_port
 
 pytestmark = pytest.mark.internal
+
+T = TypeVar("T")
+
+
+def all_at_once(n: int, work: Callable[[int], T]) -> list[Optional[T]]:
+    """Run ``work(0)`` … ``work(n - 1)`` in n threads that a barrier releases together; their results
+    (None for a thread that raised)."""
+    barrier = threading.Barrier(n)
+    results: list[Optional[T]] = [None] * n
+
+    def run(i: int) -> None:
+        barrier.wait()
+        results[i] = work(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -77,18 +97,7 @@ def test_store_create_duplicate_and_quota(store: Store) -> None:
 def test_store_concurrent_compare_and_set_has_one_winner(store: Store) -> None:
     base = record("race", 0, ("alice",))
     store.create_repo(base, "alice", 10)
-    barrier = threading.Barrier(16)
-    results: list[bool] = []
-
-    def attempt(i: int) -> None:
-        barrier.wait()
-        results.append(store.replace(base, record("race", 1, ("alice",), version=100 + i)))
-
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = all_at_once(16, lambda i: store.replace(base, record("race", 1, ("alice",), version=100 + i)))
     assert results.count(True) == 1
 
 
@@ -98,18 +107,7 @@ def test_store_nonce_is_taken_once_and_only_by_its_key(store: Store) -> None:
     store.add_nonce(b"e" * 32, "alice", now - 1, now)
     assert store.take_nonce(b"n" * 32, "mallory", now) is False
     assert store.take_nonce(b"e" * 32, "alice", now) is False  # expired
-    barrier = threading.Barrier(8)
-    results: list[bool] = []
-
-    def take() -> None:
-        barrier.wait()
-        results.append(store.take_nonce(b"n" * 32, "alice", now))
-
-    threads = [threading.Thread(target=take) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = all_at_once(8, lambda _: store.take_nonce(b"n" * 32, "alice", now))
     assert results.count(True) == 1
 
 
@@ -141,7 +139,6 @@ def test_sqlite_group_commit_undoes_only_the_failing_write(workdir: Path) -> Non
     store = SqliteStore(str(workdir / f"group-{os.urandom(4).hex()}.sqlite3"))
     store.migrate()
     now = time.time()
-    barrier = threading.Barrier(12)
     errors: list[BaseException] = []
 
     def failing(conn: sqlite3.Connection) -> None:
@@ -149,7 +146,6 @@ def test_sqlite_group_commit_undoes_only_the_failing_write(workdir: Path) -> Non
         raise DuplicateRepo("fails after writing")
 
     def write(i: int) -> None:
-        barrier.wait()
         try:
             if i == 5:
                 store._write(failing)
@@ -158,11 +154,7 @@ def test_sqlite_group_commit_undoes_only_the_failing_write(workdir: Path) -> Non
         except DuplicateRepo as err:
             errors.append(err)
 
-    threads = [threading.Thread(target=write, args=(i,)) for i in range(12)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    all_at_once(12, write)
     try:
         assert len(errors) == 1
         assert store.take_nonce(b"f" * 32, "mallory", now) is False
