@@ -11,7 +11,7 @@ import argparse
 import importlib
 import json
 import sys
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from avp.errors import AvpError
 
@@ -34,6 +34,15 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output on stdout"
     )
+
+
+def wants_json(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "json", False))
+
+
+def emit(args: argparse.Namespace, data: Any, text: str) -> None:
+    """Data on stdout: ``data`` as JSON with ``--json``, else ``text``."""
+    print(json.dumps(data, indent=2) if wants_json(args) else text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,7 +75,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         return int(func(args))
     except AvpError as err:
-        report_error(err, bool(getattr(args, "json", False)))
+        report_error(err, wants_json(args))
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import sys
 from typing import TYPE_CHECKING, Any, Callable
 
-from avp.cli import EXIT_OK, EXIT_USAGE, add_json_flag
+from avp.cli import EXIT_OK, EXIT_USAGE, add_json_flag, emit
 
 if TYPE_CHECKING:
     from avp.client import Client
@@ -70,10 +69,6 @@ def add_action(
     return parser
 
 
-def wants_json(args: argparse.Namespace) -> bool:
-    return bool(getattr(args, "json", False))
-
-
 def secret_input(env: str, prompt: str) -> str:
     """A secret from the environment variable ``env``, else from a prompt on the terminal."""
     value = os.environ.get(env)
@@ -117,11 +112,6 @@ def open_client(args: argparse.Namespace) -> Client:
         require_binding=getattr(args, "require_binding", None),
         progress=progress,
     )
-
-
-def emit(args: argparse.Namespace, data: Any, text: str) -> None:
-    """Data on stdout: ``data`` as JSON with ``--json``, else ``text``."""
-    print(json.dumps(data, indent=2) if wants_json(args) else text)
 
 
 def guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:

@@ -11,8 +11,8 @@ import argparse
 import sys
 from typing import Any
 
-from avp.cli import EXIT_OK
-from avp.cli.identity import add_action, emit, open_client
+from avp.cli import EXIT_OK, emit
+from avp.cli.identity import add_action, open_client
 
 
 def register(subparsers: Any) -> None:

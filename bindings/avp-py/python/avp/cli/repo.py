@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from avp.cli import EXIT_OK
-from avp.cli.identity import UsageError, add_action, emit, open_client, secret_input
+from avp.cli import EXIT_OK, emit
+from avp.cli.identity import UsageError, add_action, open_client, secret_input
 from avp.models import ALT_TYPES, AltAccount, alts_from_json
 
 if TYPE_CHECKING:

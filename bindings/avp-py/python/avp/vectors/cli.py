@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from avp.cli import EXIT_FAILURES, EXIT_OK, add_json_flag
+from avp.cli import EXIT_FAILURES, EXIT_OK, add_json_flag, emit
 
 
 def _drift(folder: Path, rendered: dict[str, bytes]) -> list[str]:
@@ -31,7 +31,7 @@ def _generate(args: argparse.Namespace) -> int:
     rendered = catalog.render()
     for name, data in rendered.items():
         (folder / name).write_bytes(data)
-    _report(args, {"written": sorted(rendered), "problems": []}, f"wrote {len(rendered)} files to {folder}")
+    emit(args, {"written": sorted(rendered), "problems": []}, f"wrote {len(rendered)} files to {folder}")
     return EXIT_OK
 
 
@@ -45,17 +45,10 @@ def _check(args: argparse.Namespace) -> int:
     counts = {e["file"]: e["cases"] for e in json.loads(rendered["index.json"])["vectors"]}
     summary = "\n".join(f"  {name:28} {n:5d} cases" for name, n in counts.items())
     verdict = f"{len(problems)} problem(s)" if problems else "vectors are up to date and lint-clean"
-    _report(args, {"files": counts, "problems": problems}, f"{summary}\n{verdict}")
+    emit(args, {"files": counts, "problems": problems}, f"{summary}\n{verdict}")
     for problem in problems:
         print(f"  {problem}", file=sys.stderr)
     return EXIT_FAILURES if problems else EXIT_OK
-
-
-def _report(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
-    if getattr(args, "json", False):
-        print(json.dumps(data, indent=2))
-    else:
-        print(text)
 
 
 def register(subparsers: Any) -> None:
