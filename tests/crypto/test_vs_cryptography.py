@@ -331,6 +331,17 @@ def test_strict_base64() -> None:
         crypto.b64decode_strict("AAE=", 3)
 
 
+def test_strict_base64url() -> None:
+    for _ in range(ROUNDS):
+        raw = rand_bytes(RNG.randint(0, 50))
+        text = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        assert crypto.b64url_encode(raw) == text
+        assert crypto.b64url_decode_strict(text) == raw
+    for bad in ("AAE=", "AAF", "AAE==", " AAE", "AAE\n", "++8", "//8", "A"):
+        with pytest.raises(InvalidEncoding):
+            crypto.b64url_decode_strict(bad)
+
+
 def test_keys_and_data_keys_are_random() -> None:
     assert len({crypto.generate_data_key() for _ in range(100)}) == 100
     assert len({crypto.ed25519_generate()[0] for _ in range(100)}) == 100

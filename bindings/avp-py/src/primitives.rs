@@ -378,6 +378,19 @@ fn b64encode(data: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(encoding::b64encode(&buf(data, "data")?))
 }
 
+/// Decode base64url without padding strictly (no padding, canonical trailing bits).
+#[pyfunction]
+fn b64url_decode_strict(py: Python<'_>, text: String) -> PyResult<Bound<'_, PyBytes>> {
+    let out = encoding::b64url_decode_strict(&text).py(py)?;
+    Ok(PyBytes::new(py, &out))
+}
+
+/// base64url without padding (JWT parts, JWK coordinates, federation tokens).
+#[pyfunction]
+fn b64url_encode(data: &Bound<'_, PyAny>) -> PyResult<String> {
+    Ok(encoding::b64url_encode(&buf(data, "data")?))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(aad, m)?)?;
     m.add_function(wrap_pyfunction!(seal_payload, m)?)?;
@@ -402,5 +415,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(generate_data_key, m)?)?;
     m.add_function(wrap_pyfunction!(b64decode_strict, m)?)?;
     m.add_function(wrap_pyfunction!(b64encode, m)?)?;
+    m.add_function(wrap_pyfunction!(b64url_decode_strict, m)?)?;
+    m.add_function(wrap_pyfunction!(b64url_encode, m)?)?;
     Ok(())
 }

@@ -10,6 +10,8 @@ __all__ = [
     "aad",
     "b64decode_strict",
     "b64encode",
+    "b64url_decode_strict",
+    "b64url_encode",
     "decode_invite",
     "decode_locator",
     "ed25519_generate",
@@ -77,6 +79,8 @@ def key_binding_verify(
 def generate_data_key() -> bytes: ...
 def b64decode_strict(text: str, length: Optional[int] = None) -> bytes: ...
 def b64encode(data: Buffer) -> str: ...
+def b64url_decode_strict(text: str) -> bytes: ...
+def b64url_encode(data: Buffer) -> str: ...
 
 @final
 class WrappedKey:
