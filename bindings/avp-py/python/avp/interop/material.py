@@ -29,10 +29,6 @@ def unb64(text: str) -> bytes:
     return base64.b64decode(text, validate=True)
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def discovery_limit(discovery: dict[str, Any], name: str, default: int) -> int:
     """``limits.<name>`` of a server's discovery document; ``default`` when it is not an integer."""
     limits = discovery.get("limits")

@@ -8,7 +8,6 @@ re-checked), so a vault request costs no signature verification after the first.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -16,20 +15,17 @@ import time
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from avp.crypto import ed25519_public_key, ed25519_sign, ed25519_verify, key_binding_sign
-from avp.errors import Unauthorized
+from avp.crypto import (
+    b64url_decode_strict,
+    b64url_encode,
+    ed25519_public_key,
+    ed25519_sign,
+    ed25519_verify,
+    key_binding_sign,
+)
+from avp.errors import InvalidEncoding, Unauthorized
 
 _CACHE_LIMIT = 65536
-
-
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def _b64url_decode(text: str) -> bytes:
-    if not text or "=" in text:
-        raise ValueError("bad base64url")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 @dataclass(frozen=True)
@@ -46,16 +42,16 @@ class Issuer:
     def __init__(self, seed: bytes, issuer_id: Optional[str], token_ttl: int) -> None:
         self._seed = seed
         self.public_key = ed25519_public_key(seed)
-        x = b64url(self.public_key)
+        x = b64url_encode(self.public_key)
         # RFC 7638 thumbprint: SHA-256 over the required members in lexicographic order.
         canonical = json.dumps({"crv": "Ed25519", "kty": "OKP", "x": x}, separators=(",", ":"))
-        self.kid = b64url(hashlib.sha256(canonical.encode()).digest())
+        self.kid = b64url_encode(hashlib.sha256(canonical.encode()).digest())
         self.issuer_id = issuer_id or f"urn:avp:issuer:{self.kid}"
         self.token_ttl = token_ttl
         self.jwks: dict[str, Any] = {
             "keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "kid": self.kid, "alg": "EdDSA", "use": "sig"}]
         }
-        self._header = b64url(
+        self._header = b64url_encode(
             json.dumps({"alg": "EdDSA", "typ": "JWT", "kid": self.kid}, separators=(",", ":")).encode()
         )
         self._verified: dict[str, Caller] = {}
@@ -71,11 +67,11 @@ class Issuer:
             "kind": "keypair",
             "iat": iat,
             "exp": exp,
-            "jti": b64url(os.urandom(16)),
+            "jti": b64url_encode(os.urandom(16)),
         }
-        signing_input = self._header + "." + b64url(json.dumps(claims, separators=(",", ":")).encode())
+        signing_input = self._header + "." + b64url_encode(json.dumps(claims, separators=(",", ":")).encode())
         signature = ed25519_sign(self._seed, signing_input.encode("ascii"))
-        return signing_input + "." + b64url(signature), exp * 1000
+        return signing_input + "." + b64url_encode(signature), exp * 1000
 
     def check(self, token: str, now: Optional[float] = None) -> Caller:
         """The caller of a valid, unexpired token of this server; Unauthorized otherwise."""
@@ -95,10 +91,10 @@ class Issuer:
         if len(parts) != 3:
             raise Unauthorized("malformed token")
         try:
-            header = json.loads(_b64url_decode(parts[0]))
-            claims = json.loads(_b64url_decode(parts[1]))
-            signature = _b64url_decode(parts[2])
-        except ValueError:
+            header = json.loads(b64url_decode_strict(parts[0]))
+            claims = json.loads(b64url_decode_strict(parts[1]))
+            signature = b64url_decode_strict(parts[2])
+        except (InvalidEncoding, ValueError):
             raise Unauthorized("malformed token") from None
         if not isinstance(header, dict) or header.get("alg") != "EdDSA" or header.get("kid") != self.kid:
             raise Unauthorized("token not issued by this server")

@@ -19,6 +19,15 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
+def b64url(data: bytes) -> str:
+    """base64url without padding (tokens, JWT parts, JWK coordinates)."""
+    return crypto.b64url_encode(data)
+
+
+def unb64url(text: str) -> bytes:
+    return bytes(crypto.b64url_decode_strict(text))
+
+
 def aad(repo_id: str, payload_version: int, key_epoch: int) -> bytes:
     return bytes(crypto.aad(repo_id, payload_version, key_epoch))
 

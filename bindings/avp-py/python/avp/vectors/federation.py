@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
 
@@ -14,7 +13,7 @@ UUID = "3b1f9c64-0b2a-4f1e-9c3d-1a2b3c4d5e6f"
 
 
 def b64url(text: str) -> str:
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    return core.b64url(text.encode())
 
 
 def _token(name: str, schema: str, decoded: dict[str, Any]) -> dict[str, Any]:
@@ -24,7 +23,7 @@ def _token(name: str, schema: str, decoded: dict[str, Any]) -> dict[str, Any]:
     else:
         token, direction = core.encode_locator(decoded), "inviter -> joiner"
         assert core.decode_locator(token) == decoded
-    canonical = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    canonical = core.unb64url(token).decode()
     return {
         "name": name,
         "schema": schema,

@@ -10,7 +10,6 @@ are fixed so the file is reproducible; a live server picks its own.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from typing import Any, Optional
@@ -30,12 +29,8 @@ TOKEN_TTL_S = 3600
 
 def _jwk_thumbprint(public: bytes) -> str:
     """RFC 7638 thumbprint of the OKP JWK (members in lexicographic order, no whitespace)."""
-    canonical = json.dumps({"crv": "Ed25519", "kty": "OKP", "x": b64url_bytes(public)}, separators=(",", ":"))
-    return b64url_bytes(hashlib.sha256(canonical.encode()).digest())
-
-
-def b64url_bytes(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+    canonical = json.dumps({"crv": "Ed25519", "kty": "OKP", "x": core.b64url(public)}, separators=(",", ":"))
+    return core.b64url(hashlib.sha256(canonical.encode()).digest())
 
 
 class Life:
@@ -144,7 +139,7 @@ class Life:
         }
         signing_input = ".".join(b64url(json.dumps(p, separators=(",", ":"))) for p in (header, claims))
         signature = core.ed25519_sign(self.server.ed25519_seed, signing_input.encode())
-        return signing_input + "." + b64url_bytes(signature)
+        return signing_input + "." + core.b64url(signature)
 
     def member(self, who: str, epoch: int) -> dict[str, Any]:
         a = actor(who)
@@ -221,7 +216,7 @@ def _discovery(life: Life) -> None:
     jwk = {
         "kty": "OKP",
         "crv": "Ed25519",
-        "x": b64url_bytes(life.server.ed25519_public),
+        "x": core.b64url(life.server.ed25519_public),
         "kid": kid,
         "alg": "EdDSA",
         "use": "sig",

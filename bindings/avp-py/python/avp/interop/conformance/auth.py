@@ -9,7 +9,7 @@ from typing import Any
 
 from avp import crypto
 from avp.interop.conformance.suite import Context, check, new_repo_id
-from avp.interop.material import Member, b64, b64url, unb64, unb64url
+from avp.interop.material import Member, b64, unb64, unb64url
 from avp.interop.model import CaseFailed
 
 CHALLENGE = "/api/auth/keypair/challenge"
@@ -234,7 +234,9 @@ def bearer_tampered(ctx: Context) -> None:
     header, claims, signature = token.split(".")
     data = json.loads(unb64url(claims))
     data["sub"] = "key:" + mallory.id
-    forged = ".".join((header, b64url(json.dumps(data, separators=(",", ":")).encode()), signature))
+    forged = ".".join(
+        (header, crypto.b64url_encode(json.dumps(data, separators=(",", ":")).encode()), signature)
+    )
     _expect_401(ctx, _vault_probe(ctx, {"Authorization": f"Bearer {forged}"}), "tampered token")
 
 
@@ -245,9 +247,9 @@ def bearer_foreign(ctx: Context) -> None:
     header_b64, claims_b64, _sig = token.split(".")
     forger = Member.random()
     signing_input = f"{header_b64}.{claims_b64}"
-    forged = signing_input + "." + b64url(forger.sign(signing_input.encode("ascii")))
+    forged = signing_input + "." + crypto.b64url_encode(forger.sign(signing_input.encode("ascii")))
     _expect_401(ctx, _vault_probe(ctx, {"Authorization": f"Bearer {forged}"}), "foreign signature")
-    none_header = b64url(b'{"alg":"none","typ":"JWT"}')
+    none_header = crypto.b64url_encode(b'{"alg":"none","typ":"JWT"}')
     _expect_401(ctx, _vault_probe(ctx, {"Authorization": f"Bearer {none_header}.{claims_b64}."}), "alg none")
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 
+from avp import crypto
 from avp.interop import material
 from avp.interop.conformance.suite import Context, check, new_repo_id
-from avp.interop.material import Member, b64url, unb64url
+from avp.interop.material import Member, unb64url
 
 LIMIT_NAMES = ("maxBodyBytes", "maxReposPerMember", "maxMembersPerRepo", "nonceTtlSeconds", "tokenTtlSeconds")
 
@@ -55,7 +56,7 @@ def jwks(ctx: Context) -> None:
         )
         ctx.expect(bool(key.get("kid")) and key.get("alg") == "EdDSA", "jwks", "a kid and alg EdDSA", key)
         canonical = json.dumps({"crv": "Ed25519", "kty": "OKP", "x": key.get("x")}, separators=(",", ":"))
-        thumbprint = b64url(hashlib.sha256(canonical.encode()).digest())
+        thumbprint = crypto.b64url_encode(hashlib.sha256(canonical.encode()).digest())
         ctx.expect(key.get("kid") == thumbprint, "jwks", f"kid = RFC 7638 thumbprint {thumbprint}", key)
         x = str(key.get("x", ""))
         ctx.expect(
