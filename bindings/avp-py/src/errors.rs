@@ -12,6 +12,10 @@ fn class_name(e: &Error) -> &'static str {
         Error::InvalidEncoding(_) => "InvalidEncoding",
         Error::CounterOutOfRange(_) => "CounterOutOfRange",
         Error::InvalidAddress(_) => "InvalidAddress",
+        Error::WriteUnauthenticated(_) => "WriteUnauthenticated",
+        Error::RosterUnauthenticated(_) => "RosterUnauthenticated",
+        Error::DowngradeDetected(_) => "DowngradeDetected",
+        Error::ForkDetected(_) => "ForkDetected",
         _ => "AvpError",
     }
 }

@@ -17,6 +17,13 @@ use crate::wrapped::WrappedKey;
 #[pyclass(frozen, module = "avp")]
 pub struct Identity(id::Identity);
 
+impl Identity {
+    /// The crate identity, for the binding's other modules (signing a write).
+    pub(crate) fn keys(&self) -> &id::Identity {
+        &self.0
+    }
+}
+
 #[pymethods]
 impl Identity {
     /// A fresh identity from the OS CSPRNG.

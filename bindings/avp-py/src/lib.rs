@@ -6,6 +6,7 @@ mod errors;
 mod federation;
 mod identity;
 mod primitives;
+mod signed;
 mod wrapped;
 
 use pyo3::prelude::*;
@@ -16,5 +17,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     wrapped::register(m)?;
     federation::register(m)?;
     identity::register(m)?;
+    signed::register(m)?;
     Ok(())
 }

@@ -21,6 +21,14 @@ pub enum Error {
     CounterOutOfRange(String),
     /// An `avp://host/repoId` address that does not parse.
     InvalidAddress(String),
+    /// Signed writes: a write whose signature does not verify, or signed by a non-member.
+    WriteUnauthenticated(String),
+    /// Signed writes: a roster change not signed by a member of the previous roster.
+    RosterUnauthenticated(String),
+    /// Signed writes: an unsigned state in a repository that was signed before.
+    DowngradeDetected(String),
+    /// Signed writes: two signed states for one version, or a state not chained to the one held.
+    ForkDetected(String),
 }
 
 impl Error {
@@ -34,6 +42,10 @@ impl Error {
             Error::InvalidEncoding(_) => "invalid_encoding",
             Error::CounterOutOfRange(_) => "counter_out_of_range",
             Error::InvalidAddress(_) => "invalid_address",
+            Error::WriteUnauthenticated(_) => "write_unauthenticated",
+            Error::RosterUnauthenticated(_) => "roster_unauthenticated",
+            Error::DowngradeDetected(_) => "downgrade_detected",
+            Error::ForkDetected(_) => "fork_detected",
         }
     }
 
@@ -52,7 +64,11 @@ impl fmt::Display for Error {
             | Error::UnsupportedScheme(m)
             | Error::InvalidEncoding(m)
             | Error::CounterOutOfRange(m)
-            | Error::InvalidAddress(m) => f.write_str(m),
+            | Error::InvalidAddress(m)
+            | Error::WriteUnauthenticated(m)
+            | Error::RosterUnauthenticated(m)
+            | Error::DowngradeDetected(m)
+            | Error::ForkDetected(m) => f.write_str(m),
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod identity;
 pub mod payload;
 pub mod rand;
 pub mod secret;
+pub mod signed;
 pub mod wrap;
 pub mod x25519;
 

@@ -38,6 +38,13 @@ __all__ = [
     "open_payload",
     "parse_address",
     "seal_payload",
+    "signed_write_authorize",
+    "signed_write_check_link",
+    "signed_write_check_roster",
+    "signed_write_roster_hash",
+    "signed_write_sign",
+    "signed_write_transcript",
+    "signed_write_verify",
     "unwrap_key",
     "wrap_key",
     "wrap_key_many",
@@ -118,6 +125,40 @@ def encode_locator(
 ) -> str: ...
 def decode_locator(token: str) -> tuple[str, str, Optional[str], Optional[int], Optional[str]]: ...
 def parse_address(uri: str) -> tuple[str, str]: ...
+
+# (writer, roster_hash, prev, signature, content_hash, state_hash)
+_State = tuple[bytes, bytes, bytes, bytes, bytes, bytes]
+
+def signed_write_roster_hash(members: Iterable[tuple[Buffer, Buffer]]) -> bytes: ...
+def signed_write_transcript(
+    repo_id: str,
+    payload_version: int,
+    key_epoch: int,
+    content_hash: Buffer,
+    roster_hash: Buffer,
+    prev: Buffer,
+    writer: Buffer,
+) -> bytes: ...
+def signed_write_sign(
+    identity: Identity,
+    repo_id: str,
+    payload_version: int,
+    key_epoch: int,
+    body: Buffer,
+    members: Iterable[tuple[Buffer, Buffer]],
+    prev: Buffer,
+) -> tuple[bytes, _State]: ...
+def signed_write_verify(
+    repo_id: str,
+    payload_version: int,
+    key_epoch: int,
+    plaintext: Buffer,
+) -> Optional[tuple[_State, bytes]]: ...
+def signed_write_authorize(
+    writer: Buffer, previous: Optional[Iterable[Buffer]], members: Iterable[Buffer]
+) -> None: ...
+def signed_write_check_link(held_prev: Buffer, prev: Buffer) -> None: ...
+def signed_write_check_roster(roster_hash: Buffer, members: Iterable[tuple[Buffer, Buffer]]) -> None: ...
 def format_address(host: str, repo_id: str) -> str: ...
 
 @final

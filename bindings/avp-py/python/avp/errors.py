@@ -157,6 +157,30 @@ class RollbackDetected(AvpError):
     code = "rollback_detected"
 
 
+class WriteUnauthenticated(AvpError):
+    """Signed writes: a signature that does not verify, or a write signed by a non-member."""
+
+    code = "write_unauthenticated"
+
+
+class RosterUnauthenticated(AvpError):
+    """Signed writes: a roster change not signed by a member of the previous roster."""
+
+    code = "roster_unauthenticated"
+
+
+class DowngradeDetected(AvpError):
+    """Signed writes: an unsigned state in a repository this client has seen signed."""
+
+    code = "downgrade_detected"
+
+
+class ForkDetected(AvpError):
+    """Signed writes: two signed states for one version, or a state not chained to the one held."""
+
+    code = "fork_detected"
+
+
 class RefreshPolicyChanged(AvpError):
     """shareRefreshTokens turned from false to true; the user must confirm before it is honoured."""
 
