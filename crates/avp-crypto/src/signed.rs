@@ -27,8 +27,15 @@ const AFTER_ROSTER: &[u8] = b"\",\"prev\":\"";
 const AFTER_PREV: &[u8] = b"\",\"signature\":\"";
 const CLOSE: &[u8] = b"\"},";
 /// Length of the record prefix: fixed, because every value in it has a fixed length.
-pub const PREFIX_LEN: usize =
-    OPEN.len() + 44 + AFTER_WRITER.len() + 44 + AFTER_PREV.len() + 88 + CLOSE.len();
+pub const PREFIX_LEN: usize = OPEN.len()
+    + 44
+    + AFTER_WRITER.len()
+    + 44
+    + AFTER_ROSTER.len()
+    + 44
+    + AFTER_PREV.len()
+    + 88
+    + CLOSE.len();
 
 /// One member of a roster: raw Ed25519 key (the member id) and raw X25519 key.
 pub type RosterEntry = ([u8; 32], [u8; 32]);
