@@ -86,7 +86,8 @@ def test_substituted_member_key_is_refused_and_nothing_is_wrapped(
 
 
 def test_an_accepted_key_change_is_honoured(make_client: ClientFactory, proxy: HostileProxy) -> None:
-    _, bob, repo, _ = shared_repo(make_client, proxy.url)
+    # Without signed writes: with them the signed roster pins the key (test_signed_writes.py).
+    _, bob, repo, _ = shared_repo(make_client, proxy.url, sign_writes=False)
     new_x = attacker_x25519()
     proxy.rewrite("pull", substitute_x25519(bob.identity.member_id, new_x))
     with pytest.raises(KeyChanged):
@@ -179,8 +180,8 @@ def test_binding_catches_a_substitution_that_pinning_cannot(
     make_client: ClientFactory, proxy: HostileProxy
 ) -> None:
     """A device that never saw Bob (nothing pinned) is served an attacker key under Bob's real binding."""
-    alice, bob, repo, _ = shared_repo(make_client, proxy.url, require_binding=True)
-    fresh_device = make_client("alice-2", alice.identity, require_binding=True)
+    alice, bob, repo, _ = shared_repo(make_client, proxy.url, require_binding=True, sign_writes=False)
+    fresh_device = make_client("alice-2", alice.identity, require_binding=True, sign_writes=False)
     proxy.rewrite("pull", substitute_x25519(bob.identity.member_id, attacker_x25519()))
     handle = fresh_device.repository(repo.address)
     handle.pull()  # first sight: trusted on first use...
@@ -408,10 +409,10 @@ def test_low_order_invitee_is_refused_before_any_request(
 def test_low_order_served_member_is_refused_before_removal(
     make_client: ClientFactory, proxy: HostileProxy
 ) -> None:
-    alice, bob, repo, _ = shared_repo(make_client, proxy.url)
+    alice, bob, repo, _ = shared_repo(make_client, proxy.url, sign_writes=False)
     carol = make_client("carol")
     repo.add_member(carol.invite_token())
-    fresh_device = make_client("alice-2", alice.identity)  # nothing pinned: the lie is first seen here
+    fresh_device = make_client("alice-2", alice.identity, sign_writes=False)  # nothing pinned yet
     proxy.rewrite("pull", substitute_x25519(bob.identity.member_id, b64(LOW_ORDER[1])))
     proxy.seen.clear()
     with pytest.raises(InvalidKey):

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from . import signed_reference
 from .conftest import FAST_KDF, ClientFactory, Sleeps, alice_adds_bob, alt
 
 
@@ -65,7 +66,12 @@ def test_envelope_and_wrap_follow_the_spec_per_an_independent_implementation(
     assert env is not None
     aad = env.repo_id.encode() + b"\x1f" + struct.pack(">QQ", env.payload_version, env.key_epoch)
     plaintext = AESGCM(data_key).decrypt(base64.b64decode(env.iv), base64.b64decode(env.ciphertext), aad)
-    assert json.loads(plaintext) == {"alts": [alt(1).to_dict()], "payloadVersion": 1}
+    signed = signed_reference.verify(
+        env.repo_id, 1, 0, plaintext, [m.to_dict() for m in served.manifest.members]
+    )
+    assert signed["record"]["writer"] == identity.member_id
+    assert signed["record"]["prev"] == base64.b64encode(bytes(32)).decode()
+    assert json.loads(signed["body"]) == {"alts": [alt(1).to_dict()], "payloadVersion": 1}
 
 
 def test_refresh_tokens_are_stripped_on_encrypt_when_the_policy_is_off(
@@ -84,8 +90,9 @@ def test_refresh_tokens_are_stripped_on_encrypt_when_the_policy_is_off(
 def test_refresh_tokens_are_stripped_on_decrypt_when_the_policy_is_off(
     make_client: ClientFactory, server_url: str
 ) -> None:
-    """Another client that ignores the policy writes refresh tokens: ours still withholds them."""
-    alice = make_client("alice")
+    """Another client that ignores the policy (and does not sign) writes refresh tokens: ours still
+    withholds them."""
+    alice = make_client("alice", unsigned_policy="report")
     repo = alice.create_repo(server_url, [alt(1)])
     key = repo.held_data_keys()[0]
     careless = seal_envelope(key, repo.repo_id, 2, 0, [alt(1), alt(2)])  # not policy-stripped
@@ -121,13 +128,14 @@ def test_full_lifecycle_with_removal_and_rotation(make_client: ClientFactory, se
     old_key = bob_repo.held_data_keys()[0]
 
     result = repo.remove_member(bob.identity.member_id)
-    assert (result.payload_version, result.key_epoch) == (4, 1)
+    # create 1, update 2, signed adds of Bob and Carol 3 and 4, Bob's update 5, the removal 6
+    assert (result.payload_version, result.key_epoch) == (6, 1)
     assert set(result.members) == {alice.identity.member_id, carol.identity.member_id}
     assert repo.held_data_keys()[1] != old_key
 
     # Carol, still a member, follows the rotation; Bob is refused and cannot read the new epoch.
     after = carol_repo.pull()
-    assert (after.payload_version, after.key_epoch, len(after.alts)) == (4, 1, 3)
+    assert (after.payload_version, after.key_epoch, len(after.alts)) == (6, 1, 3)
     with pytest.raises(Forbidden):
         bob_repo.pull()
     current = served_pull(alice, server_url, repo.repo_id).envelope
@@ -135,7 +143,7 @@ def test_full_lifecycle_with_removal_and_rotation(make_client: ClientFactory, se
     with pytest.raises(InvalidTag):
         bob_repo.open_envelope(current)
     with pytest.raises(InvalidTag):  # even relabelled to the old epoch, the AAD no longer matches
-        open_envelope(EncryptedEnvelope(current.repo_id, 4, 0, current.iv, current.ciphertext), old_key)
+        open_envelope(EncryptedEnvelope(current.repo_id, 6, 0, current.iv, current.ciphertext), old_key)
     # Alice's own handle opens it, with the new key.
     assert len(repo.open_envelope(current)) == 3
 
@@ -146,7 +154,7 @@ def test_push_is_one_attempt_and_reports_a_conflict(make_client: ClientFactory, 
     repo.pull()
     assert bob_repo.push([alt(2)]).accepted
     stale = alice.repository(repo.address).push([alt(3)])  # a new handle: the stored state decides
-    assert (stale.accepted, stale.conflict, stale.payload_version) == (False, True, 2)
+    assert (stale.accepted, stale.conflict, stale.payload_version) == (False, True, 3)  # 2: add Bob
     assert repo.pull().alts == (alt(2, refresh_token=None, expires_at=None),)
 
 
@@ -165,7 +173,7 @@ def test_update_retries_conflicts_with_backoff(make_client: ClientFactory, serve
         return [*alts, alt(3)]
 
     result = repo.update(racing)
-    assert (result.attempts, result.payload_version) == (2, 3)
+    assert (result.attempts, result.payload_version) == (2, 4)  # 2 was the signed add of Bob
     assert calls == [1, 2]
     assert [a.uuid for a in repo.pull().alts] == ["uuid-1", "uuid-2", "uuid-3"]
     assert len(sleeps) == 1 and 0 <= sleeps[0] <= 2.0  # one jittered backoff between the attempts

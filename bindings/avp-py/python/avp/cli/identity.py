@@ -54,6 +54,18 @@ def add_client_options(parser: argparse.ArgumentParser) -> None:
         help="refuse members without a verifying key binding on every host (default: only on hosts"
         " you do not operate, i.e. not loopback and not in AVP_OPERATED_HOSTS)",
     )
+    parser.add_argument(
+        "--no-sign",
+        action="store_true",
+        help="write without the signed-writes extension (as an AVP 0.4 client that does not sign)",
+    )
+    parser.add_argument(
+        "--unsigned-policy",
+        choices=("refuse", "report"),
+        default="refuse",
+        help="an unsigned state or roster change in a repository seen signed: refuse it (default) or"
+        " accept and report it (repositories shared with clients that do not sign)",
+    )
 
 
 def add_action(
@@ -110,6 +122,8 @@ def open_client(args: argparse.Namespace) -> Client:
         unlock(args),
         home=args.home,
         require_binding=getattr(args, "require_binding", None),
+        sign_writes=not getattr(args, "no_sign", False),
+        unsigned_policy=getattr(args, "unsigned_policy", "refuse"),
         progress=progress,
     )
 

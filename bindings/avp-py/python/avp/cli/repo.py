@@ -7,14 +7,15 @@ tokens) come from a file, ``AVP_ACCESS_TOKEN`` / ``AVP_REFRESH_TOKEN``, or a pro
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from avp.cli import EXIT_OK, emit
-from avp.cli.identity import UsageError, add_action, open_client, secret_input
+from avp.cli import EXIT_FAILURES, EXIT_OK, emit
+from avp.cli.identity import UsageError, add_action, add_common, guarded, open_client, secret_input
 from avp.models import ALT_TYPES, AltAccount, alts_from_json
 
 if TYPE_CHECKING:
@@ -101,6 +102,17 @@ def register(subparsers: Any) -> None:
         help="join a repository from a locator token (after being added)",
     )
     join.add_argument("locator", help="repo-locator token from a member")
+
+    evidence = sub.add_parser(
+        "evidence",
+        help="export the signed states and fork evidence kept for a repository (no passphrase)",
+        description="Signed states carry no plaintext: anyone can re-verify their signatures. With"
+        " --compare, report the forks between this export and another member's (exit 1 if any).",
+    )
+    add_common(evidence)
+    evidence.add_argument("address", help="avp://host/repoId")
+    evidence.add_argument("--compare", type=Path, help="another member's 'avp repo evidence --json' output")
+    evidence.set_defaults(func=guarded(cmd_evidence))
     join.add_argument("--server", help="base URL to dial instead of the locator's host")
 
 
@@ -234,6 +246,24 @@ def cmd_list(args: argparse.Namespace) -> int:
         addresses = store.addresses(public.member_id)
     emit(args, {"repositories": addresses}, "\n".join(addresses) or "(no repositories)")
     return EXIT_OK
+
+
+def cmd_evidence(args: argparse.Namespace) -> int:
+    from avp import federation
+    from avp.client import Store, signing
+    from avp.client.profile import read_public_identity
+
+    public = read_public_identity(args.home)
+    parsed = federation.parse_address(args.address)
+    address = federation.format_address(parsed.host, parsed.repo_id)
+    with Store(args.home) as store:
+        evidence = signing.Ledger(store, public.member_id, address).evidence()
+    if args.compare is None:
+        emit(args, evidence, json.dumps(evidence, indent=2))
+        return EXIT_OK
+    forks = signing.compare(evidence, json.loads(read_text(args.compare)))
+    emit(args, {"forks": forks}, f"{len(forks)} fork(s) between the two exports")
+    return EXIT_FAILURES if forks else EXIT_OK
 
 
 def cmd_locator(args: argparse.Namespace) -> int:

@@ -13,8 +13,9 @@ from typing import Any, Callable, Iterable, Optional, Sequence
 import requests
 
 from avp import crypto, federation
-from avp.client import defences
-from avp.client.repository import UNCERTAIN, Repository, Snapshot, seal_envelope
+from avp.client import defences, signing
+from avp.client.repository import UNCERTAIN, Repository, Snapshot
+from avp.client.signing import UNSIGNED_POLICIES, UnsignedPolicy
 from avp.client.store import Store
 from avp.client.transport import Token, Transport, host_of, normalize_base_url
 from avp.errors import AvpError, DuplicateRepo, InvalidAddress, KeyChanged, ProtocolError, TransportError
@@ -45,6 +46,11 @@ class Client:
     checked), ``None`` (default) requires one on every host the user does not operate — any host
     that is not loopback and not listed in ``operated_hosts`` or ``$AVP_OPERATED_HOSTS``.
 
+    ``sign_writes`` (default True) signs every write (signed-writes extension); ``unsigned_policy``
+    is what an unsigned state or roster change gets in a repository seen signed: ``"refuse"``
+    (default; ``downgrade_detected`` / ``roster_unauthenticated``) or ``"report"`` (accepted and
+    reported through ``progress``), for repositories shared with clients that do not sign.
+
     ``progress`` receives one-line messages during long operations. ``sleep`` and ``rng`` drive the
     conflict backoff and ``Retry-After`` waits (tests replace them).
     """
@@ -60,6 +66,8 @@ class Client:
         timeout: float = 30.0,
         max_retry_after: float = 10.0,
         max_attempts: int = 5,
+        sign_writes: bool = True,
+        unsigned_policy: UnsignedPolicy = "refuse",
         progress: Optional[Callable[[str], None]] = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
@@ -81,6 +89,10 @@ class Client:
         env_hosts = [h.strip() for h in os.environ.get(OPERATED_HOSTS_ENV, "").split(",") if h.strip()]
         self.operated_hosts = {h.lower() for h in [*operated_hosts, *env_hosts]}
         self.max_attempts = max_attempts
+        if unsigned_policy not in UNSIGNED_POLICIES:
+            raise ValueError(f"unsigned_policy must be one of {UNSIGNED_POLICIES}")
+        self.sign_writes = sign_writes
+        self.unsigned_policy: UnsignedPolicy = unsigned_policy
         self.progress = progress
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 - backoff jitter, not a secret
@@ -233,7 +245,6 @@ class Client:
         me = self.identity
         data_key = crypto.generate_data_key()
         kept = apply_refresh_policy(alts, share_refresh_tokens)
-        envelope = seal_envelope(data_key, repo_id, 1, 0, kept)
         entry = MemberEntry(
             me.member_id,
             me.x25519_public_key_b64,
@@ -241,7 +252,9 @@ class Client:
             0,
             key_binding_sig,
         )
-        manifest = VaultManifest(repo_id, crypto.SCHEME_ID, 0, 1, (entry,), share_refresh_tokens)
+        envelope, signed = repo.seal_write(data_key, 1, 0, kept, (entry,))
+        mark = {signing.MANIFEST_MARK: signing.MANIFEST_MARK_VALUE} if signed is not None else {}
+        manifest = VaultManifest(repo_id, crypto.SCHEME_ID, 0, 1, (entry,), share_refresh_tokens, mark)
         body = {"manifest": manifest.to_dict(), "initialEnvelope": envelope.to_dict()}
         try:
             answer = self._create_once(base, body)
@@ -256,6 +269,7 @@ class Client:
             raise ProtocolError("the created repository's manifest does not match the request")
         if served.member_ids != [me.member_id]:
             raise ProtocolError("the created repository's roster is not this identity alone")
+        repo.record_write(signed)
         repo.adopt(served, envelope, data_key, kept, self.issuer_jwks_url(base))
         return repo
 

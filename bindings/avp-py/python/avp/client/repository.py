@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 from avp import crypto, federation
-from avp.client import defences
+from avp.client import defences, signing
 from avp.client.store import RepoState
 from avp.client.transport import path_segment
 from avp.errors import (
@@ -94,9 +94,9 @@ class _Current:
     data_key: bytes
 
 
-def open_envelope(envelope: EncryptedEnvelope, data_key: bytes) -> VaultPayload:
+def open_plaintext(envelope: EncryptedEnvelope, data_key: bytes) -> bytes:
     """Decrypt an envelope with a data key (the AAD is rebuilt from the envelope header)."""
-    plaintext = crypto.open_payload(
+    return crypto.open_payload(
         data_key,
         envelope.repo_id,
         envelope.payload_version,
@@ -104,13 +104,25 @@ def open_envelope(envelope: EncryptedEnvelope, data_key: bytes) -> VaultPayload:
         crypto.b64decode_strict(envelope.iv, 12),
         crypto.b64decode_strict(envelope.ciphertext),
     )
-    return VaultPayload.from_json(plaintext)
+
+
+def open_envelope(envelope: EncryptedEnvelope, data_key: bytes) -> VaultPayload:
+    """Decrypt and parse an envelope (a signed-write record, if any, is an ignored member)."""
+    return VaultPayload.from_json(open_plaintext(envelope, data_key))
 
 
 def seal_envelope(
-    data_key: bytes, repo_id: str, payload_version: int, key_epoch: int, alts: Sequence[AltAccount]
+    data_key: bytes,
+    repo_id: str,
+    payload_version: int,
+    key_epoch: int,
+    alts: Sequence[AltAccount],
+    signer: Optional[Callable[[bytes], bytes]] = None,
 ) -> EncryptedEnvelope:
+    """Encrypt the alts; ``signer`` turns the payload body into a signed plaintext first."""
     plaintext = VaultPayload(tuple(alts), payload_version).to_json()
+    if signer is not None:
+        plaintext = signer(plaintext)
     iv, ciphertext = crypto.seal_payload(data_key, repo_id, payload_version, key_epoch, plaintext)
     return EncryptedEnvelope(
         repo_id, payload_version, key_epoch, crypto.b64encode(iv), crypto.b64encode(ciphertext)
@@ -152,6 +164,39 @@ class Repository:
 
     def _progress(self, message: str) -> None:
         self._client.notify(message)
+
+    @property
+    def ledger(self) -> signing.Ledger:
+        """The signed states this identity accepted for this repository, and any fork evidence."""
+        return signing.Ledger(self._client.store, self._owner, self.address)
+
+    def seal_write(
+        self,
+        data_key: bytes,
+        version: int,
+        epoch: int,
+        alts: Sequence[AltAccount],
+        members: Sequence[MemberEntry],
+    ) -> tuple[EncryptedEnvelope, Optional[signing.SignedState]]:
+        """Encrypt a write, signed (when this client signs) with the roster it will be stored with."""
+        if not self._client.sign_writes:
+            return seal_envelope(data_key, self.repo_id, version, epoch, alts), None
+        signed: list[signing.SignedState] = []
+
+        def signer(body: bytes) -> bytes:
+            prev = self.ledger.state(version - 1)
+            plaintext, state = signing.sign(
+                self._client.identity, self.repo_id, version, epoch, body, members, prev
+            )
+            signed.append(state)
+            return plaintext
+
+        envelope = seal_envelope(data_key, self.repo_id, version, epoch, alts, signer)
+        return envelope, signed[0]
+
+    def record_write(self, state: Optional[signing.SignedState]) -> None:
+        if state is not None:
+            self.ledger.record(state)
 
     def held_data_keys(self) -> dict[int, bytes]:
         """Every data key this identity holds or held for this repository, by key epoch."""
@@ -333,7 +378,14 @@ class Repository:
                     f"the server served a second envelope for version {envelope.payload_version}"
                 )
         defences.check_envelope(manifest, envelope)
-        payload = open_envelope(envelope, data_key)
+        previous = (
+            VaultManifest.from_dict(loads_strict(state.manifest, ProtocolError))
+            if state is not None and state.manifest is not None
+            else None
+        )
+        verifier = signing.Verifier(self.ledger, self._client.unsigned_policy, self._progress)
+        body, _ = verifier.check(previous, manifest, open_plaintext(envelope, data_key))
+        payload = VaultPayload.from_json(body)
         if state is not None and state.manifest is not None:
             for member in fresh:  # the roster is not signed in AVP 0.4: make additions visible
                 self._progress(f"new member in {self.address}: {member}")
@@ -364,7 +416,9 @@ class Repository:
         policy_on = manifest.share_refresh_tokens is True
         new_version = manifest.payload_version + 1
         kept = apply_refresh_policy(alts, policy_on)
-        envelope = seal_envelope(current.data_key, self.repo_id, new_version, manifest.key_epoch, kept)
+        envelope, signed = self.seal_write(
+            current.data_key, new_version, manifest.key_epoch, kept, manifest.members
+        )
         answer = PushResponse.from_dict(
             self._post(
                 "push",
@@ -380,6 +434,7 @@ class Repository:
             if (answer.payload_version, answer.key_epoch) != (new_version, manifest.key_epoch):
                 raise ProtocolError("the server accepted the push at other counters than the ones sent")
             pushed = replace(manifest, payload_version=new_version)
+            self.record_write(signed)
             self._commit(pushed, envelope, current.data_key, policy_on, {})
             self.snapshot = self._snapshot(pushed, kept, policy_on, unchanged=False)
         return PushResult(answer.accepted, answer.conflict, answer.payload_version, answer.key_epoch)
@@ -456,6 +511,15 @@ class Repository:
                 key_binding_sig,
             )
             self._progress(f"adding member {joiner}")
+            if self._client.sign_writes:  # a signed roster change: a push carrying the new roster
+                members = self._add_by_push(current, snapshot, entry)
+                if members is not None:
+                    self._client.store.pin(self._owner, self.address, joiner, joiner_x)
+                    return members
+                if attempt >= self._client.max_attempts:
+                    raise Conflict(f"adding the member still conflicted after {attempt} attempts")
+                attempt += 1
+                continue
             try:
                 answer = self._post("add-member", {"repoId": self.repo_id, "member": entry.to_dict()})
                 break
@@ -475,6 +539,38 @@ class Repository:
             self._client.store.pin(self._owner, self.address, member, x)
         self._current = _Current(manifest, current.data_key)
         return tuple(manifest.member_ids)
+
+    def _add_by_push(
+        self, current: _Current, snapshot: Snapshot, entry: MemberEntry
+    ) -> Optional[tuple[str, ...]]:
+        """Add ``entry`` as a signed write: version + 1 at the same epoch, ``rotatedMembers`` = the
+        roster plus the joiner (addMember carries no payload, so it cannot carry a signature).
+        The new roster, or None on a conflict."""
+        manifest = current.manifest
+        members = (*manifest.members, entry)
+        version = manifest.payload_version + 1
+        policy_on = manifest.share_refresh_tokens is True
+        alts = apply_refresh_policy(snapshot.alts, policy_on)
+        envelope, signed = self.seal_write(current.data_key, version, manifest.key_epoch, alts, members)
+        answer = PushResponse.from_dict(
+            self._post(
+                "push",
+                {
+                    "repoId": self.repo_id,
+                    "envelope": envelope.to_dict(),
+                    "expectedPayloadVersion": manifest.payload_version,
+                    "rotatedMembers": [m.to_dict() for m in members],
+                },
+            )
+        )
+        if not answer.accepted:
+            return None
+        if (answer.payload_version, answer.key_epoch) != (version, manifest.key_epoch):
+            raise ProtocolError("the server accepted the push at other counters than the ones sent")
+        self.record_write(signed)
+        grown = replace(manifest, payload_version=version, members=members)
+        self._commit(grown, envelope, current.data_key, policy_on, {})
+        return tuple(grown.member_ids)
 
     def remove_member(self, member_id: str, *, max_attempts: Optional[int] = None) -> RemoveResult:
         """Remove a member and rotate: new data key, epoch + 1, version + 1, re-wrap to everyone left.
@@ -514,15 +610,14 @@ class Repository:
         new_key = crypto.generate_data_key()
         new_epoch, new_version = manifest.key_epoch + 1, manifest.payload_version + 1
         policy_on = manifest.share_refresh_tokens is True
-        envelope = seal_envelope(
-            new_key, self.repo_id, new_version, new_epoch, apply_refresh_policy(snapshot.alts, policy_on)
-        )
         self._progress(f"re-wrapping a new data key to {len(remaining)} member(s)")
         wrapped = crypto.wrap_key_many(new_key, recipients)
         rewrapped = [
             MemberEntry(e.ed25519_public_key, e.x25519_public_key, w.to_dict(), new_epoch, e.key_binding_sig)
             for e, w in zip(remaining, wrapped)
         ]
+        alts = apply_refresh_policy(snapshot.alts, policy_on)
+        envelope, signed = self.seal_write(new_key, new_version, new_epoch, alts, rewrapped)
         body: dict[str, object] = {
             "repoId": self.repo_id,
             "removedMemberId": member_id,
@@ -540,6 +635,7 @@ class Repository:
         self._check_manifest(answer, require_self=not removing_self)
         if member_id in answer.member_ids or answer.key_epoch != new_epoch:
             raise ProtocolError("the server's answer does not show the removal and rotation")
+        self.record_write(signed)
         if removing_self:
             self._current = None
         else:

@@ -39,6 +39,10 @@ CREATE TABLE IF NOT EXISTS repos (
 CREATE TABLE IF NOT EXISTS pins (
     owner TEXT NOT NULL, address TEXT NOT NULL, member_id TEXT NOT NULL, x25519 TEXT NOT NULL,
     PRIMARY KEY (owner, address, member_id));
+CREATE TABLE IF NOT EXISTS signed_states (
+    owner TEXT NOT NULL, address TEXT NOT NULL, payload_version INTEGER NOT NULL, state TEXT NOT NULL,
+    PRIMARY KEY (owner, address, payload_version));
+CREATE TABLE IF NOT EXISTS forks (owner TEXT NOT NULL, address TEXT NOT NULL, evidence TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS data_keys (
     owner TEXT NOT NULL, address TEXT NOT NULL, key_epoch INTEGER NOT NULL, sealed TEXT NOT NULL,
     PRIMARY KEY (owner, address, key_epoch));
@@ -230,3 +234,44 @@ class Store:
             " ON CONFLICT (owner, address, key_epoch) DO UPDATE SET sealed = excluded.sealed",
             (owner, address, key_epoch, sealed),
         )
+
+    # --- signed writes: the signed states accepted, and fork evidence (public data only) -----------
+    def signed_state(self, owner: str, address: str, payload_version: int) -> Optional[str]:
+        rows = self._exec(
+            "SELECT state FROM signed_states WHERE owner = ? AND address = ? AND payload_version = ?",
+            (owner, address, payload_version),
+        )
+        return str(rows[0][0]) if rows else None
+
+    def has_signed_states(self, owner: str, address: str) -> bool:
+        return bool(
+            self._exec(
+                "SELECT 1 FROM signed_states WHERE owner = ? AND address = ? LIMIT 1", (owner, address)
+            )
+        )
+
+    def save_signed_state(self, owner: str, address: str, payload_version: int, state: str) -> None:
+        """Keep the first signed state seen for a version (a second one is a fork, never a replacement)."""
+        self._exec(
+            "INSERT OR IGNORE INTO signed_states (owner, address, payload_version, state)"
+            " VALUES (?, ?, ?, ?)",
+            (owner, address, payload_version, state),
+        )
+
+    def signed_states(self, owner: str, address: str) -> list[str]:
+        rows = self._exec(
+            "SELECT state FROM signed_states WHERE owner = ? AND address = ? ORDER BY payload_version",
+            (owner, address),
+        )
+        return [str(r[0]) for r in rows]
+
+    def save_fork(self, owner: str, address: str, evidence: str) -> None:
+        self._exec(
+            "INSERT INTO forks (owner, address, evidence) VALUES (?, ?, ?)", (owner, address, evidence)
+        )
+
+    def forks(self, owner: str, address: str) -> list[str]:
+        rows = self._exec(
+            "SELECT evidence FROM forks WHERE owner = ? AND address = ? ORDER BY rowid", (owner, address)
+        )
+        return [str(r[0]) for r in rows]

@@ -1,0 +1,220 @@
+"""Signed writes (``docs/extensions/signed-writes.md``): sign what this client writes, verify what it reads.
+
+Every write this client makes carries, at the start of its payload plaintext, the writer's Ed25519
+signature over the repository id, both counters, the hash of the contents, the hash of the roster
+and the hash of the signed state it follows (all computed by the Rust core). Reading, the client
+refuses:
+
+* ``write_unauthenticated`` — a signature that does not verify, or a writer who may not sign;
+* ``roster_unauthenticated`` — a roster that differs from the signed one, or changed in a write
+  not signed by a member of the roster this client last accepted;
+* ``downgrade_detected`` — an unsigned state in a repository seen signed (under ``refuse``);
+* ``fork_detected`` — two signed states for one version, or one not chained to the state held;
+  both states are kept as evidence (``avp repo evidence``).
+
+The ``unsigned`` policy decides what an unsigned state or roster change gets once a repository
+has been seen signed: ``"refuse"`` (the default) or ``"report"`` (accepted, reported through
+``progress``) for repositories shared with clients that do not sign.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Callable, Literal, Optional, Sequence
+
+from avp import _native, crypto
+from avp.client.store import Store
+from avp.errors import AvpError, DowngradeDetected, ForkDetected, RosterUnauthenticated
+from avp.identity import Identity
+from avp.models import MemberEntry, VaultManifest
+
+UnsignedPolicy = Literal["refuse", "report"]
+UNSIGNED_POLICIES: tuple[UnsignedPolicy, ...] = ("refuse", "report")
+
+#: ``prev`` of the first signed state of a chain.
+GENESIS = bytes(32)
+#: The manifest member a signing creator adds (kept by servers as an unknown manifest field): it
+#: tells a joiner that this repository is signed from its first version.
+MANIFEST_MARK = "signedWrites"
+MANIFEST_MARK_VALUE = {"v": 1}
+
+
+@dataclass(frozen=True)
+class SignedState:
+    """One signed state, as evidence: enough to re-verify its signature without the plaintext."""
+
+    repo_id: str
+    payload_version: int
+    key_epoch: int
+    writer: str
+    roster_hash: str
+    prev: str
+    signature: str
+    content_hash: str
+    state_hash: str
+
+    @classmethod
+    def of(cls, repo_id: str, payload_version: int, key_epoch: int, raw: tuple[bytes, ...]) -> SignedState:
+        writer, roster, prev, signature, content, state = (crypto.b64encode(b) for b in raw)
+        return cls(repo_id, payload_version, key_epoch, writer, roster, prev, signature, content, state)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "repoId": self.repo_id,
+            "payloadVersion": self.payload_version,
+            "keyEpoch": self.key_epoch,
+            "writer": self.writer,
+            "rosterHash": self.roster_hash,
+            "prev": self.prev,
+            "signature": self.signature,
+            "contentHash": self.content_hash,
+            "stateHash": self.state_hash,
+        }
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> SignedState:
+        return cls(
+            obj["repoId"],
+            obj["payloadVersion"],
+            obj["keyEpoch"],
+            obj["writer"],
+            obj["rosterHash"],
+            obj["prev"],
+            obj["signature"],
+            obj["contentHash"],
+            obj["stateHash"],
+        )
+
+    def verifies(self) -> bool:
+        """Re-check the signature from the evidence alone (what a third party does)."""
+        raw = crypto.b64decode_strict
+        transcript = _native.signed_write_transcript(
+            self.repo_id,
+            self.payload_version,
+            self.key_epoch,
+            raw(self.content_hash, 32),
+            raw(self.roster_hash, 32),
+            raw(self.prev, 32),
+            raw(self.writer, 32),
+        )
+        return crypto.ed25519_verify(raw(self.writer, 32), transcript, raw(self.signature, 64))
+
+
+def roster(members: Sequence[MemberEntry]) -> list[tuple[bytes, bytes]]:
+    return [
+        (crypto.b64decode_strict(m.ed25519_public_key, 32), crypto.b64decode_strict(m.x25519_public_key, 32))
+        for m in members
+    ]
+
+
+def _ids(members: Sequence[MemberEntry]) -> list[bytes]:
+    return [crypto.b64decode_strict(m.ed25519_public_key, 32) for m in members]
+
+
+def sign(
+    identity: Identity,
+    repo_id: str,
+    payload_version: int,
+    key_epoch: int,
+    body: bytes,
+    members: Sequence[MemberEntry],
+    prev: Optional[SignedState],
+) -> tuple[bytes, SignedState]:
+    """The plaintext to encrypt for a write of ``body`` with roster ``members``, and its state."""
+    prev_hash = GENESIS if prev is None else crypto.b64decode_strict(prev.state_hash, 32)
+    plaintext, raw = _native.signed_write_sign(
+        identity, repo_id, payload_version, key_epoch, body, roster(members), prev_hash
+    )
+    return plaintext, SignedState.of(repo_id, payload_version, key_epoch, raw)
+
+
+class Ledger:
+    """The signed states one identity accepted for one repository, and the forks it saw (in the store)."""
+
+    def __init__(self, store: Store, owner: str, address: str) -> None:
+        self._store, self._owner, self._address = store, owner, address
+
+    def state(self, payload_version: int) -> Optional[SignedState]:
+        text = self._store.signed_state(self._owner, self._address, payload_version)
+        return None if text is None else SignedState.from_dict(json.loads(text))
+
+    def ever_signed(self) -> bool:
+        return self._store.has_signed_states(self._owner, self._address)
+
+    def record(self, state: SignedState) -> None:
+        self._store.save_signed_state(
+            self._owner, self._address, state.payload_version, json.dumps(state.to_dict(), sort_keys=True)
+        )
+
+    def fork(self, held: SignedState, served: SignedState, why: str) -> ForkDetected:
+        """Keep both states as evidence; the error to raise."""
+        evidence = {"reason": why, "held": held.to_dict(), "served": served.to_dict()}
+        self._store.save_fork(self._owner, self._address, json.dumps(evidence, sort_keys=True))
+        return ForkDetected(f"{why} (evidence kept: avp repo evidence {self._address})")
+
+    def evidence(self) -> dict[str, Any]:
+        states = [json.loads(t) for t in self._store.signed_states(self._owner, self._address)]
+        forks = [json.loads(t) for t in self._store.forks(self._owner, self._address)]
+        return {"address": self._address, "signedStates": states, "forks": forks}
+
+
+def compare(ours: dict[str, Any], theirs: dict[str, Any]) -> list[dict[str, Any]]:
+    """Forks between two exported ledgers (exchanged out of band): pairs of verifying signed
+    states with one version and different state hashes."""
+    mine = {s["payloadVersion"]: SignedState.from_dict(s) for s in ours.get("signedStates", [])}
+    found = []
+    for item in theirs.get("signedStates", []):
+        other = SignedState.from_dict(item)
+        held = mine.get(other.payload_version)
+        if held is not None and held.state_hash != other.state_hash and held.verifies() and other.verifies():
+            found.append(
+                {"reason": "two signed states for one version", "held": held.to_dict(), "served": item}
+            )
+    return found
+
+
+class Verifier:
+    """Checks one served state of one repository against what this client accepted before."""
+
+    def __init__(self, ledger: Ledger, policy: UnsignedPolicy, report: Callable[[str], None]) -> None:
+        self._ledger, self._policy, self._report = ledger, policy, report
+
+    def _unsigned(self, error: AvpError) -> None:
+        if self._policy == "refuse":
+            raise error
+        self._report(f"accepted under the 'report' policy: {error}")
+
+    def check(
+        self, previous: Optional[VaultManifest], manifest: VaultManifest, plaintext: bytes
+    ) -> tuple[bytes, Optional[SignedState]]:
+        """The payload body to parse, and the signed state (None when the state is unsigned)."""
+        v, e = manifest.payload_version, manifest.key_epoch
+        verified = _native.signed_write_verify(manifest.repo_id, v, e, plaintext)
+        if verified is None:
+            if self._ledger.ever_signed() or MANIFEST_MARK in manifest.extra:
+                self._unsigned(DowngradeDetected(f"version {v} is not signed, in a repository seen signed"))
+            return plaintext, None
+        raw, body = verified
+        state = SignedState.of(manifest.repo_id, v, e, raw)
+        held = self._ledger.state(v)
+        if held is not None and held.state_hash != state.state_hash:
+            raise self._ledger.fork(held, state, f"two signed states for version {v}")
+        before = self._ledger.state(v - 1)
+        if before is not None:
+            try:
+                _native.signed_write_check_link(crypto.b64decode_strict(before.state_hash, 32), raw[2])
+            except ForkDetected:
+                raise self._ledger.fork(
+                    before, state, f"version {v} does not follow the version {v - 1} held"
+                ) from None
+        served = roster(manifest.members)
+        try:
+            _native.signed_write_check_roster(raw[1], served)
+        except RosterUnauthenticated as err:
+            self._unsigned(err)
+        _native.signed_write_authorize(
+            raw[0], None if previous is None else _ids(previous.members), _ids(manifest.members)
+        )
+        self._ledger.record(state)
+        return body, state
