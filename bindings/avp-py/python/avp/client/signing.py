@@ -197,6 +197,15 @@ class Verifier:
             return plaintext, None
         raw, body = verified
         state = SignedState.of(manifest.repo_id, v, e, raw)
+        served = roster(manifest.members)
+        try:
+            _native.signed_write_check_roster(raw[1], served)
+        except RosterUnauthenticated as err:
+            self._unsigned(err)
+        _native.signed_write_authorize(
+            raw[0], None if previous is None else _ids(previous.members), _ids(manifest.members)
+        )
+        # Only a state signed by an authorized writer is evidence of a fork.
         held = self._ledger.state(v)
         if held is not None and held.state_hash != state.state_hash:
             raise self._ledger.fork(held, state, f"two signed states for version {v}")
@@ -208,13 +217,5 @@ class Verifier:
                 raise self._ledger.fork(
                     before, state, f"version {v} does not follow the version {v - 1} held"
                 ) from None
-        served = roster(manifest.members)
-        try:
-            _native.signed_write_check_roster(raw[1], served)
-        except RosterUnauthenticated as err:
-            self._unsigned(err)
-        _native.signed_write_authorize(
-            raw[0], None if previous is None else _ids(previous.members), _ids(manifest.members)
-        )
         self._ledger.record(state)
         return body, state
