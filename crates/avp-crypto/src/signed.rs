@@ -340,6 +340,7 @@ mod tests {
         let (seed, public) = ed25519::generate();
         let roster = [(public, [7; 32]), member(1)];
         let (plaintext, state) = sign(&seed, "r", 2, 0, BODY, &roster, &GENESIS).unwrap();
+        assert_eq!(PREFIX_LEN, 292); // docs/extensions/signed-writes.md
         assert_eq!(plaintext.len(), PREFIX_LEN + BODY.len() - 1);
         let (verified, body) = verify("r", 2, 0, &plaintext).unwrap().unwrap();
         assert!(check_link(&GENESIS, &verified.record.prev).is_ok());
