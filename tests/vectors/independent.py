@@ -425,6 +425,97 @@ def check_key_binding(c: dict[str, Any], _doc: dict[str, Any]) -> None:
     expect(valid or c.get("expectedError") == "binding_invalid", "expectedError")
 
 
+# --- signed writes (docs/extensions/signed-writes.md) ----------------------------------------------
+SIGNED_RECORD = re.compile(
+    rb'\{"signedWrite":\{"v":1,"writer":"([^"]{44})","roster":"([^"]{44})","prev":"([^"]{44})",'
+    rb'"signature":"([^"]{88})"\},(?=")'
+)
+
+
+def _lp(field: bytes) -> bytes:
+    return len(field).to_bytes(4, "big") + field
+
+
+def signed_roster_hash(members: list[dict[str, str]]) -> bytes:
+    pairs = sorted(
+        (strict_b64(m["ed25519PublicKey"], 32), strict_b64(m["x25519PublicKey"], 32)) for m in members
+    )
+    if len({ed for ed, _ in pairs}) != len(pairs):
+        raise Rejected("invalid_encoding")
+    flat = b"".join(ed + x for ed, x in pairs)
+    return hashlib.sha256(_lp(b"avp/signed-write/roster/v1") + len(pairs).to_bytes(4, "big") + flat).digest()
+
+
+def signed_transcript(c: dict[str, Any], content: bytes, roster: bytes, prev: bytes, writer: bytes) -> bytes:
+    version, epoch = counter(c["payloadVersion"]), counter(c["keyEpoch"])
+    fields = (
+        b"avp/signed-write/v1",
+        c["repoId"].encode(),
+        version.to_bytes(8, "big"),
+        epoch.to_bytes(8, "big"),
+    )
+    return b"".join(_lp(f) for f in (*fields, content, roster, prev, writer))
+
+
+def verify_signed_write(c: dict[str, Any]) -> Optional[dict[str, bytes]]:
+    """A verifying client's checks, in the document's order; None for an accepted unsigned state."""
+    plaintext = c["plaintextUtf8"].encode()
+    if not plaintext.startswith(b'{"signedWrite":'):
+        if c["everSigned"]:
+            raise Rejected("downgrade_detected")
+        return None
+    match = SIGNED_RECORD.match(plaintext)
+    if match is None:
+        raise Rejected("write_unauthenticated")
+    try:
+        writer, roster, prev = (strict_b64(match.group(i).decode(), 32) for i in (1, 2, 3))
+        signature = strict_b64(match.group(4).decode(), 64)
+    except Rejected:
+        raise Rejected("write_unauthenticated") from None
+    body = b"{" + plaintext[match.end() :]
+    content = hashlib.sha256(body).digest()
+    transcript = signed_transcript(c, content, roster, prev, writer)
+    if not strict_verify(writer, transcript, signature):
+        raise Rejected("write_unauthenticated")
+    served = [strict_b64(m["ed25519PublicKey"], 32) for m in c["members"]]
+    if signed_roster_hash(c["members"]) != roster:
+        raise Rejected("roster_unauthenticated")
+    previous = c["previousMembers"]
+    allowed = served if previous is None else [strict_b64(m["ed25519PublicKey"], 32) for m in previous]
+    if writer not in allowed:
+        changed = previous is not None and sorted(allowed) != sorted(served)
+        raise Rejected("roster_unauthenticated" if changed else "write_unauthenticated")
+    if c["heldPrev"] is not None and strict_b64(c["heldPrev"], 32) != prev:
+        raise Rejected("fork_detected")
+    return {
+        "writer": writer,
+        "prev": prev,
+        "body": body,
+        "content": content,
+        "roster": roster,
+        "transcript": transcript,
+    }
+
+
+def check_signed_write(c: dict[str, Any], _doc: dict[str, Any]) -> None:
+    try:
+        state = verify_signed_write(c)
+    except Rejected as err:
+        expect(c["verdict"] == "reject" and err.code == c["expectedError"], f"refused with {err.code}")
+        return
+    expect(c["verdict"] == "accept", f"accepted; expected {c.get('expectedError')}")
+    if state is None:
+        return
+    seed = bytes.fromhex(c["writerSeedHex"])
+    expect(ed25519_public(seed) == state["writer"] and b64(state["writer"]) == c["writer"], "writer")
+    expect(state["body"] == c["bodyUtf8"].encode() and b64(state["prev"]) == c["prev"], "body, prev")
+    expect(state["content"].hex() == c["contentHashHex"], "contentHashHex")
+    expect(state["roster"].hex() == c["rosterHashHex"], "rosterHashHex")
+    expect(state["transcript"].hex() == c["transcriptHex"], "transcriptHex")
+    expect(b64(ed25519_sign(seed, state["transcript"])) == c["signature"], "signature")
+    expect(hashlib.sha256(state["transcript"]).hexdigest() == c["stateHashHex"], "stateHashHex")
+
+
 def check_challenge(c: dict[str, Any], _doc: dict[str, Any]) -> None:
     try:
         public = strict_b64(c["ed25519PublicKey"], 32)
@@ -655,6 +746,7 @@ CHECKERS: dict[str, list[tuple[str, Checker]]] = {
     "negative-extended": [("cases", check_negative)],
     "identity": [("cases", check_identity)],
     "transcript": [("cases", check_step)],
+    "signed-writes": [("cases", check_signed_write)],
 }
 
 

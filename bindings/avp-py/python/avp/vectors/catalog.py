@@ -7,7 +7,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from avp.vectors import core, envelopes, federation, negative, primitives, sealing, signatures, transcript
+from avp.vectors import (
+    core,
+    envelopes,
+    federation,
+    negative,
+    primitives,
+    sealing,
+    signatures,
+    signedwrites,
+    transcript,
+)
 
 
 @dataclass(frozen=True)
@@ -263,6 +273,21 @@ FILES: list[VectorFile] = [
         "interop runner reuses them); 'secrets' holds the data keys and plaintexts a checker needs.",
         "every body is well-formed; every wrap and envelope decrypts as stated; counters follow the rules",
         transcript.transcript_document,
+    ),
+    VectorFile(
+        "signed-writes",
+        "composition",
+        "extension: docs/extensions/signed-writes.md",
+        "The signed-writes extension (level 'extension'): the writer's Ed25519 signature over a "
+        "length-prefixed transcript (repoId, counters, SHA-256 of the payload body, the roster hash, the "
+        "previous state hash), carried as the first member of the payload plaintext. accept cases: "
+        "reproduce rosterHashHex, contentHashHex, transcriptHex, the signature (from writerSeedHex), "
+        "stateHashHex and plaintextUtf8 byte for byte; a 'chain/*' case's prev is the previous one's state "
+        "hash. reject cases: a verifying client given members (served roster), previousMembers (the roster "
+        "it last accepted, null on first contact), heldPrev (the state hash it holds for version - 1) and "
+        "everSigned MUST refuse with expectedError.",
+        "accept: every hash, the transcript, the signature and the plaintext; reject: the expected code",
+        lambda: {"cases": signedwrites.signed_write_cases()},
     ),
 ]
 
