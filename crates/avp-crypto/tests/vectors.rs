@@ -11,6 +11,7 @@ use avp_crypto::encoding::{b64decode_strict, b64encode, b64url_decode_strict, b6
 use avp_crypto::federation::{self, InviteRequest, RepoLocator};
 use avp_crypto::identity::{Identity, Unlock};
 use avp_crypto::payload::{self, Header};
+use avp_crypto::signed::{self, RosterEntry};
 use avp_crypto::wrap::{self, WrappedKey};
 use avp_crypto::{aad, aead, binding, ed25519, hkdf, x25519, Error, Secret32};
 use serde_json::{json, Value};
@@ -641,6 +642,108 @@ fn check_step(c: &Value, doc: &Value) -> Outcome {
     Ok(())
 }
 
+fn roster_of(c: &Value, key: &str) -> Result<Vec<RosterEntry>, String> {
+    let list = c[key].as_array().ok_or(format!("{key} is not a list"))?;
+    list.iter()
+        .map(|m| {
+            let ed = arr(&b64(m, "ed25519PublicKey")?, "member id")?;
+            Ok((ed, arr(&b64(m, "x25519PublicKey")?, "X25519 key")?))
+        })
+        .collect()
+}
+
+/// A verifying client's checks in the extension document's order: the signed state, if any.
+fn verify_signed_write(c: &Value) -> Result<Option<signed::SignedState>, Error> {
+    let counter_of = |key: &str| counter(c, key).unwrap_or(i128::MAX) as u64;
+    let plaintext = s(c, "plaintextUtf8").unwrap_or_default().as_bytes();
+    let verified = signed::verify(
+        s(c, "repoId").unwrap_or_default(),
+        counter_of("payloadVersion"),
+        counter_of("keyEpoch"),
+        plaintext,
+    )?;
+    let Some((state, _)) = verified else {
+        if c["everSigned"] == true {
+            return Err(Error::DowngradeDetected("unsigned".into()));
+        }
+        return Ok(None);
+    };
+    let malformed = |e: String| Error::InvalidEncoding(e);
+    let members = roster_of(c, "members").map_err(malformed)?;
+    signed::check_roster(&state.record.roster, &members)?;
+    let ids = |r: &[RosterEntry]| r.iter().map(|m| m.0).collect::<Vec<_>>();
+    let previous = match c["previousMembers"].is_null() {
+        true => None,
+        false => Some(ids(&roster_of(c, "previousMembers").map_err(malformed)?)),
+    };
+    signed::authorize(&state.record.writer, previous.as_deref(), &ids(&members))?;
+    if !c["heldPrev"].is_null() {
+        let held = arr(&b64(c, "heldPrev").map_err(malformed)?, "heldPrev").map_err(malformed)?;
+        signed::check_link(&held, &state.record.prev)?;
+    }
+    Ok(Some(state))
+}
+
+fn check_signed_write(c: &Value, _: &Value) -> Outcome {
+    let state = match verify_signed_write(c) {
+        Err(e) => {
+            let expected = c["expectedError"].as_str();
+            return expect(
+                expected == Some(e.code()),
+                &format!("refused: {}", e.code()),
+            );
+        }
+        Ok(state) => state,
+    };
+    expect(c["verdict"] == "accept", "accepted a reject case")?;
+    let Some(state) = state else { return Ok(()) };
+    let seed = secret(&hx(c, "writerSeedHex")?, "writer seed")?;
+    let body = s(c, "bodyUtf8")?.as_bytes();
+    let prev = arr(&b64(c, "prev")?, "prev")?;
+    let (plaintext, signed_state) = signed::sign(
+        &seed,
+        s(c, "repoId")?,
+        counter(c, "payloadVersion")? as u64,
+        counter(c, "keyEpoch")? as u64,
+        body,
+        &roster_of(c, "members")?,
+        &prev,
+    )
+    .map_err(refused)?;
+    expect(
+        plaintext == s(c, "plaintextUtf8")?.as_bytes(),
+        "signed plaintext",
+    )?;
+    expect(signed_state == state, "signed state")?;
+    expect(
+        state.content_hash.to_vec() == hx(c, "contentHashHex")?,
+        "contentHashHex",
+    )?;
+    expect(
+        state.record.roster.to_vec() == hx(c, "rosterHashHex")?,
+        "rosterHashHex",
+    )?;
+    expect(
+        state.record.signature.to_vec() == b64(c, "signature")?,
+        "signature",
+    )?;
+    expect(
+        state.state_hash.to_vec() == hx(c, "stateHashHex")?,
+        "stateHashHex",
+    )?;
+    let transcript = signed::transcript(
+        s(c, "repoId")?,
+        counter(c, "payloadVersion")? as u64,
+        counter(c, "keyEpoch")? as u64,
+        &state.content_hash,
+        &state.record.roster,
+        &prev,
+        &state.record.writer,
+    )
+    .map_err(refused)?;
+    expect(transcript == hx(c, "transcriptHex")?, "transcriptHex")
+}
+
 type Checker = fn(&Value, &Value) -> Outcome;
 
 fn checkers(id: &str) -> Option<Vec<(&'static str, Checker)>> {
@@ -665,6 +768,7 @@ fn checkers(id: &str) -> Option<Vec<(&'static str, Checker)>> {
         "negative" | "negative-extended" => one(check_negative),
         "identity" => one(check_identity),
         "transcript" => one(check_step),
+        "signed-writes" => one(check_signed_write),
         _ => None,
     }
 }
