@@ -73,7 +73,7 @@ fn length_prefixed(out: &mut Vec<u8>, field: &[u8]) {
 /// A member id listed twice is `InvalidEncoding` (a roster is a set).
 pub fn roster_hash(members: &[RosterEntry]) -> Result<[u8; 32]> {
     let mut sorted = members.to_vec();
-    sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    sorted.sort_unstable_by_key(|m| m.0);
     if sorted.windows(2).any(|w| w[0].0 == w[1].0) {
         return Err(Error::InvalidEncoding(
             "the roster lists a member twice".into(),
