@@ -24,6 +24,7 @@ import {
   x25519,
   x25519Public,
 } from "./primitives";
+import { checkSignedWrite } from "./signedwrites";
 
 // Vector files are JSON written by another implementation: fields are read dynamically and a
 // missing or mistyped field surfaces as a failure of that case.
@@ -291,6 +292,7 @@ const CHECKERS: Record<string, [string, Checker][]> = {
   "negative-extended": [["cases", checkNegative]],
   identity: [["cases", checkIdentity]],
   transcript: [["cases", checkStep]],
+  "signed-writes": [["cases", checkSignedWrite]],
 };
 
 export interface FileResult {
