@@ -10,6 +10,7 @@ import { checkCounter, decryptPayload, encryptPayload, SCHEME_ID, unwrapDataKey,
 import { decodeInvite, decodeLocator, encodeInvite, encodeLocator, formatAddress } from "./federation";
 import { Json, repoPath, request } from "./http";
 import { Identity } from "./identity";
+import { checkRoster, checkServed, Ledger, MANIFEST_MARK, SignedState, signWrite, UnsignedPolicy } from "./signedwrites";
 
 type Alt = Record<string, unknown>;
 
@@ -37,12 +38,17 @@ interface RepoState {
   highVersion: number;
   highEpoch: number;
   pinned: Map<string, string>; // member id -> X25519 key first seen
+  ledger: Ledger; // signed states accepted, by version (signed-writes extension)
 }
 
 /** Options of every vault op (actor contract, "Client defences"). */
 interface Defences {
   requireBinding: boolean;
   issuerJwksUrl: string | null;
+  /** Signed writes: sign this actor's writes (default true). */
+  signWrites: boolean;
+  /** Signed writes: an unsigned state in a repository seen signed is refused (default) or reported. */
+  unsignedPolicy: UnsignedPolicy;
 }
 
 const MAX_UPDATE_ATTEMPTS = 5;
@@ -172,10 +178,17 @@ export class Session {
     return entry;
   }
 
-  private seal(dataKey: Buffer, repoId: string, payloadVersion: number, keyEpoch: number, alts: Alt[]) {
-    const pt = Buffer.from(JSON.stringify({ alts, payloadVersion }), "utf8");
+  /** Encrypt a write; with `signed` (the roster it will be stored with, the state it follows), signed first. */
+  private seal(dataKey: Buffer, repoId: string, payloadVersion: number, keyEpoch: number, alts: Alt[], signed?: { members: MemberEntry[]; prev: SignedState | undefined }) {
+    let pt: Buffer = Buffer.from(JSON.stringify({ alts, payloadVersion }), "utf8");
+    let state: SignedState | undefined;
+    if (signed !== undefined) ({ plaintext: pt, state } = signWrite(this.identity, repoId, payloadVersion, keyEpoch, pt, signed.members, signed.prev));
     const { iv, ciphertext } = encryptPayload(dataKey, repoId, payloadVersion, keyEpoch, pt);
-    return { repoId, payloadVersion, keyEpoch, iv: encodeStd(iv), ciphertext: encodeStd(ciphertext) };
+    return { envelope: { repoId, payloadVersion, keyEpoch, iv: encodeStd(iv), ciphertext: encodeStd(ciphertext) }, state };
+  }
+
+  private record(server: string, repoId: string, state: SignedState | undefined): void {
+    if (state !== undefined) this.repos.get(`${server}\n${repoId}`)?.ledger.set(state.payloadVersion, state);
   }
 
   private hold(repoId: string, key: Buffer): void {
@@ -192,14 +205,19 @@ export class Session {
     const alts = applyPolicy(altList(args?.alts ?? [], "alts"), share);
     const dataKey = randomBytes(32);
     const me = { ed25519PublicKey: this.identity.memberId, x25519PublicKey: this.identity.x25519PublicB64, keyBindingSig: args?.keyBindingSig ?? null };
-    const manifest: Json = { repoId, schemeId: SCHEME_ID, keyEpoch: 0, payloadVersion: 1, members: [this.entryFor(dataKey, me, 0)] };
+    const members = [this.entryFor(dataKey, me, 0)];
+    const manifest: Json = { repoId, schemeId: SCHEME_ID, keyEpoch: 0, payloadVersion: 1, members };
     if (share !== undefined) manifest.shareRefreshTokens = share;
-    const served = checkManifest(await this.vault(server, "POST", "/v1/repos", { manifest, initialEnvelope: this.seal(dataKey, repoId, 1, 0, alts) }), repoId);
+    const sign = defencesOf(args).signWrites;
+    if (sign) manifest[MANIFEST_MARK] = { v: 1 };
+    const { envelope, state } = this.seal(dataKey, repoId, 1, 0, alts, sign ? { members, prev: undefined } : undefined);
+    const served = checkManifest(await this.vault(server, "POST", "/v1/repos", { manifest, initialEnvelope: envelope }), repoId);
     this.remember(server, served, dataKey, alts);
+    this.record(server, repoId, state);
     return { repoId, address: formatAddress(new URL(server).host, repoId), payloadVersion: 1, keyEpoch: 0 };
   }
 
-  private remember(server: string, manifest: Manifest, dataKey: Buffer, alts: Alt[]): RepoState {
+  private remember(server: string, manifest: Manifest, dataKey: Buffer, alts: Alt[], ledger?: Ledger): RepoState {
     const key = `${server}\n${manifest.repoId}`;
     const prev = this.repos.get(key);
     const pinned = prev?.pinned ?? new Map<string, string>();
@@ -211,6 +229,7 @@ export class Session {
       highVersion: Math.max(prev?.highVersion ?? 0, manifest.payloadVersion),
       highEpoch: Math.max(prev?.highEpoch ?? 0, manifest.keyEpoch),
       pinned,
+      ledger: ledger ?? prev?.ledger ?? new Map(),
     };
     this.repos.set(key, state);
     this.hold(manifest.repoId, dataKey);
@@ -218,7 +237,7 @@ export class Session {
   }
 
   /** Pull, check everything the client can check, unwrap and decrypt. */
-  private async fetchState(server: string, repoId: string): Promise<{ state: RepoState; unchanged: boolean }> {
+  private async fetchState(server: string, repoId: string, d: Defences): Promise<{ state: RepoState; unchanged: boolean }> {
     const prev = this.repos.get(`${server}\n${repoId}`);
     const known = prev?.manifest.payloadVersion ?? 0;
     const answer = await this.vault(server, "POST", `${repoPath(repoId)}/pull`, { repoId, knownPayloadVersion: known });
@@ -233,6 +252,13 @@ export class Session {
     if (answer.unchanged === true) {
       // Only the version this client holds can be unchanged (versions start at 1, `known` at 0).
       if (prev === undefined || m.payloadVersion !== known) throw protocol("'unchanged' for a version this client does not hold");
+      const held = prev.ledger.get(known);
+      if (held !== undefined) {
+        checkRoster(held, m.members, (code, message) => {
+          if (d.unsignedPolicy === "refuse") throw new ClientError(code, message);
+          report(`accepted under the 'report' policy: ${message}`);
+        });
+      }
       return { state: this.remember(server, m, prev.dataKey, prev.alts), unchanged: true };
     }
     const env = answer.envelope;
@@ -248,8 +274,11 @@ export class Session {
     // The AAD is what this client expects (its repoId, the manifest's counters): a replayed or
     // relabelled envelope fails authentication instead of being believed.
     const pt = decryptPayload(dataKey, repoId, m.payloadVersion, m.keyEpoch, iv, ct);
-    const alts = this.parsePayload(pt, m.shareRefreshTokens);
-    return { state: this.remember(server, m, dataKey, alts), unchanged: false };
+    const ledger = prev?.ledger ?? new Map();
+    const served = { repoId, payloadVersion: m.payloadVersion, keyEpoch: m.keyEpoch, members: m.members, marked: MANIFEST_MARK in m };
+    const body = checkServed(ledger, prev?.manifest.members, served, pt, d.unsignedPolicy, report);
+    const alts = this.parsePayload(body, m.shareRefreshTokens);
+    return { state: this.remember(server, m, dataKey, alts, ledger), unchanged: false };
   }
 
   private parsePayload(pt: Buffer, share: unknown): Alt[] {
@@ -263,7 +292,7 @@ export class Session {
   }
 
   async pull(args: Json): Promise<Json> {
-    const { state, unchanged } = await this.fetchState(str(args, "server"), str(args, "repoId"));
+    const { state, unchanged } = await this.fetchState(str(args, "server"), str(args, "repoId"), defencesOf(args));
     const m = state.manifest;
     return {
       unchanged,
@@ -275,15 +304,20 @@ export class Session {
     };
   }
 
-  private async pushOnce(server: string, state: RepoState, alts: Alt[]): Promise<Json> {
+  /** One push at the held version; `members` (a signed roster change) also sends rotatedMembers. */
+  private async pushOnce(server: string, state: RepoState, alts: Alt[], d: Defences, members?: MemberEntry[]): Promise<Json> {
     const m = state.manifest;
     const next = m.payloadVersion + 1;
     checkCounter(next, "payloadVersion");
     const clean = applyPolicy(alts, m.shareRefreshTokens);
+    const roster = members ?? m.members;
+    const signing = d.signWrites ? { members: roster, prev: state.ledger.get(m.payloadVersion) } : undefined;
+    const { envelope, state: signed } = this.seal(state.dataKey, m.repoId, next, m.keyEpoch, clean, signing);
     const answer = await this.vault(server, "POST", `${repoPath(m.repoId)}/push`, {
       repoId: m.repoId,
-      envelope: this.seal(state.dataKey, m.repoId, next, m.keyEpoch, clean),
+      envelope,
       expectedPayloadVersion: m.payloadVersion,
+      ...(members === undefined ? {} : { rotatedMembers: members }),
     });
     const result = {
       accepted: answer.accepted === true,
@@ -292,28 +326,31 @@ export class Session {
       keyEpoch: checkCounter(answer.keyEpoch, "keyEpoch"),
     };
     if (result.accepted) {
-      this.remember(server, { ...m, payloadVersion: next }, state.dataKey, clean);
+      this.remember(server, { ...m, payloadVersion: next, members: roster }, state.dataKey, clean);
+      this.record(server, m.repoId, signed);
     }
     return result;
   }
 
-  private async current(server: string, repoId: string): Promise<RepoState> {
-    return this.repos.get(`${server}\n${repoId}`) ?? (await this.fetchState(server, repoId)).state;
+  private async current(server: string, repoId: string, d: Defences): Promise<RepoState> {
+    return this.repos.get(`${server}\n${repoId}`) ?? (await this.fetchState(server, repoId, d)).state;
   }
 
   async push(args: Json): Promise<Json> {
     const server = str(args, "server");
-    const state = await this.current(server, str(args, "repoId"));
-    return this.pushOnce(server, state, altList(args?.alts, "alts"));
+    const d = defencesOf(args);
+    const state = await this.current(server, str(args, "repoId"), d);
+    return this.pushOnce(server, state, altList(args?.alts, "alts"), d);
   }
 
   async update(args: Json): Promise<Json> {
     const server = str(args, "server");
     const repoId = str(args, "repoId");
     const add = altList(args?.addAlts, "addAlts");
+    const d = defencesOf(args);
     for (let attempt = 1; attempt <= MAX_UPDATE_ATTEMPTS; attempt++) {
-      const { state } = await this.fetchState(server, repoId);
-      const r = await this.pushOnce(server, state, [...state.alts, ...add]);
+      const { state } = await this.fetchState(server, repoId, d);
+      const r = await this.pushOnce(server, state, [...state.alts, ...add], d);
       if (r.accepted) return { payloadVersion: r.payloadVersion, keyEpoch: r.keyEpoch, attempts: attempt };
     }
     throw new ClientError("conflict", `push still conflicted after ${MAX_UPDATE_ATTEMPTS} attempts`);
@@ -325,7 +362,17 @@ export class Session {
     const defences = defencesOf(args);
     const invite = decodeInvite(str(args, "inviteToken"));
     const binding = typeof args?.keyBindingSig === "string" ? (args.keyBindingSig as string) : null;
-    const { state } = await this.fetchState(server, repoId);
+    for (let attempt = 1; defences.signWrites; attempt++) {
+      // A signed roster change is a push carrying the new roster (addMember carries no payload).
+      const { state } = await this.fetchState(server, repoId, defences);
+      if (state.manifest.members.some((e) => e.ed25519PublicKey === invite.ed25519PublicKey)) return { members: state.manifest.members.map((e) => e.ed25519PublicKey) };
+      await this.checkBinding(server, { ...invite, keyBindingSig: binding }, defences);
+      const entry = this.entryFor(state.dataKey, { ...invite, keyBindingSig: binding }, state.manifest.keyEpoch);
+      const members = [...state.manifest.members, entry];
+      if ((await this.pushOnce(server, state, state.alts, defences, members)).accepted) return { members: members.map((e) => e.ed25519PublicKey) };
+      if (attempt >= MAX_UPDATE_ATTEMPTS) throw new ClientError("conflict", `adding the member still conflicted after ${attempt} attempts`);
+    }
+    const { state } = await this.fetchState(server, repoId, defences);
     await this.checkBinding(server, { ...invite, keyBindingSig: binding }, defences);
     const entry = this.entryFor(state.dataKey, { ...invite, keyBindingSig: binding }, state.manifest.keyEpoch);
     const served = checkManifest(await this.vault(server, "POST", `${repoPath(repoId)}/add-member`, { repoId, member: entry }), repoId);
@@ -338,7 +385,7 @@ export class Session {
     const repoId = str(args, "repoId");
     const removed = str(args, "memberId");
     const defences = defencesOf(args);
-    const { state } = await this.fetchState(server, repoId);
+    const { state } = await this.fetchState(server, repoId, defences);
     const m = state.manifest;
     const remaining = m.members.filter((e) => e.ed25519PublicKey !== removed);
     if (remaining.length === m.members.length) throw new ClientError("not_found", "no such member in the served roster");
@@ -346,17 +393,21 @@ export class Session {
     const newKey = randomBytes(32);
     const epoch = checkCounter(m.keyEpoch + 1, "keyEpoch");
     const version = checkCounter(m.payloadVersion + 1, "payloadVersion");
+    const rewrapped = remaining.map((e) => this.entryFor(newKey, e, epoch));
+    const signing = defences.signWrites ? { members: rewrapped, prev: state.ledger.get(m.payloadVersion) } : undefined;
+    const { envelope, state: signed } = this.seal(newKey, repoId, version, epoch, state.alts, signing);
     const served = checkManifest(
       await this.vault(server, "POST", `${repoPath(repoId)}/remove-member`, {
         repoId,
         removedMemberId: removed,
-        rotatedEnvelope: this.seal(newKey, repoId, version, epoch, state.alts),
-        rewrappedMembers: remaining.map((e) => this.entryFor(newKey, e, epoch)),
+        rotatedEnvelope: envelope,
+        rewrappedMembers: rewrapped,
         newKeyEpoch: epoch,
       }),
       repoId,
     );
     this.remember(server, served, newKey, state.alts);
+    this.record(server, repoId, signed);
     return { payloadVersion: served.payloadVersion, keyEpoch: served.keyEpoch, members: served.members.map((e) => e.ed25519PublicKey) };
   }
 
@@ -390,7 +441,7 @@ export class Session {
   async join(args: Json): Promise<Json> {
     const loc = decodeLocator(str(args, "locatorToken"));
     const server = `http://${loc.host}`;
-    const { state } = await this.fetchState(server, loc.repoId);
+    const { state } = await this.fetchState(server, loc.repoId, defencesOf(args));
     return { server, repoId: loc.repoId, payloadVersion: state.manifest.payloadVersion, keyEpoch: state.manifest.keyEpoch, alts: state.alts };
   }
 
@@ -448,5 +499,11 @@ function defencesOf(args: Json): Defences {
   return {
     requireBinding: args?.requireBinding === true,
     issuerJwksUrl: typeof args?.issuerJwksUrl === "string" ? (args.issuerJwksUrl as string) : null,
+    signWrites: args?.signWrites !== false,
+    unsignedPolicy: args?.unsignedPolicy === "report" ? "report" : "refuse",
   };
 }
+
+const report = (message: string): void => {
+  process.stderr.write(`actor: ${message}\n`);
+};

@@ -101,14 +101,14 @@ describe("actor", () => {
     assert.equal((await bob.ok("pull", { server: srv.url, repoId: "team/vault+1" })).unchanged, true);
 
     const upd = await bob.ok("update", { server: srv.url, repoId: "team/vault+1", addAlts: [alt(2)] });
-    assert.deepEqual([upd.payloadVersion, upd.attempts], [2, 1]);
-    // Alice last saw version 1: her single push attempt conflicts.
+    assert.deepEqual([upd.payloadVersion, upd.attempts], [3, 1]); // 2 was the signed add of Bob
+    // Alice last saw version 2: her single push attempt conflicts.
     const stale = await alice.ok("push", { server: srv.url, repoId: "team/vault+1", alts: [] });
-    assert.deepEqual(stale, { accepted: false, conflict: true, payloadVersion: 2, keyEpoch: 0 });
+    assert.deepEqual(stale, { accepted: false, conflict: true, payloadVersion: 3, keyEpoch: 0 });
     assert.deepEqual((await alice.ok("pull", { server: srv.url, repoId: "team/vault+1" })).alts, [alt(1), alt(2)]);
 
     const rm = await alice.ok("remove_member", { server: srv.url, repoId: "team/vault+1", memberId: b.ed25519PublicKey });
-    assert.deepEqual(rm, { payloadVersion: 3, keyEpoch: 1, members: [a.ed25519PublicKey] });
+    assert.deepEqual(rm, { payloadVersion: 4, keyEpoch: 1, members: [a.ed25519PublicKey] });
     const denied = await bob.err("pull", { server: srv.url, repoId: "team/vault+1" });
     assert.deepEqual([denied.code, denied.status], ["forbidden", 403]);
 
@@ -119,6 +119,20 @@ describe("actor", () => {
     assert.ok(envelope);
     assert.equal((await bob.err("open_envelope", { repoId: "team/vault+1", envelope })).code, "invalid_tag");
     assert.deepEqual((await alice.ok("open_envelope", { repoId: "team/vault+1", envelope })).alts, [alt(1), alt(2)]);
+  });
+
+  it("signed writes: an unsigned write in a signed repository is refused, or reported under 'report'", async () => {
+    await alice.ok("identity");
+    const b = await bob.ok("identity");
+    const repo = { server: srv.url, repoId: "signed" };
+    await alice.ok("create_repo", { ...repo, alts: [alt(1)] });
+    assert.deepEqual({ ...(srv.app.store.get("signed")?.manifest.signedWrites as object) }, { v: 1 }); // kept by the server
+    await alice.ok("add_member", { ...repo, inviteToken: b.inviteToken });
+    await bob.ok("update", { ...repo, addAlts: [alt(2)], signWrites: false, unsignedPolicy: "report" });
+    assert.equal((await alice.err("pull", repo)).code, "downgrade_detected");
+    assert.deepEqual((await alice.ok("pull", { ...repo, unsignedPolicy: "report" })).alts, [alt(1), alt(2)]);
+    await alice.ok("update", { ...repo, addAlts: [alt(3)] }); // signed again, chained after the unsigned one
+    assert.equal((await bob.ok("pull", repo)).alts.length, 3);
   });
 
   it("shareRefreshTokens: true keeps refresh tokens; the flag comes back in pull", async () => {

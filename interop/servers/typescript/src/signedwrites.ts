@@ -1,0 +1,163 @@
+// The signed-writes extension for the actor (docs/extensions/signed-writes.md): sign each write's
+// payload body, verify each served state against what this actor accepted before.
+//
+// Codes: write_unauthenticated, roster_unauthenticated, downgrade_detected, fork_detected.
+
+import { createHash } from "node:crypto";
+import { decodeStd, encodeStd } from "./b64";
+import { ClientError } from "./clienterror";
+import { verifyStrict } from "./ed25519";
+import { Identity } from "./identity";
+
+export type SignedWriteCode = "write_unauthenticated" | "roster_unauthenticated" | "downgrade_detected" | "fork_detected";
+export type UnsignedPolicy = "refuse" | "report";
+
+export interface RosterMember {
+  ed25519PublicKey: string;
+  x25519PublicKey: string;
+}
+
+export interface SignedState {
+  payloadVersion: number;
+  writer: string;
+  roster: string;
+  prev: string;
+  signature: string;
+  stateHash: string;
+}
+
+/** The signed states one actor accepted for one repository (by version). */
+export type Ledger = Map<number, SignedState>;
+
+export const MANIFEST_MARK = "signedWrites";
+const MARK = '{"signedWrite":';
+const RECORD = /^\{"signedWrite":\{"v":1,"writer":"([^"]{44})","roster":"([^"]{44})","prev":"([^"]{44})","signature":"([^"]{88})"\},(?=")/;
+const GENESIS = Buffer.alloc(32);
+
+const fail = (code: SignedWriteCode, message: string): ClientError => new ClientError(code, message);
+const sha256 = (data: Uint8Array): Buffer => createHash("sha256").update(data).digest();
+
+function lp(field: Uint8Array): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(field.length);
+  return Buffer.concat([length, field]);
+}
+
+function u64(value: number): Buffer {
+  const out = Buffer.alloc(8);
+  out.writeBigUInt64BE(BigInt(value));
+  return out;
+}
+
+function raw32(b64: string): Buffer {
+  const out = decodeStd(b64);
+  if (out === null || out.length !== 32) throw new ClientError("invalid_encoding", "a roster key is not a base64 32-byte key");
+  return out;
+}
+
+export function rosterHash(members: RosterMember[]): Buffer {
+  const pairs = members.map((m) => Buffer.concat([raw32(m.ed25519PublicKey), raw32(m.x25519PublicKey)])).sort(Buffer.compare);
+  const count = Buffer.alloc(4);
+  count.writeUInt32BE(pairs.length);
+  return sha256(Buffer.concat([lp(Buffer.from("avp/signed-write/roster/v1")), count, ...pairs]));
+}
+
+function transcript(repoId: string, version: number, epoch: number, body: Buffer, roster: Buffer, prev: Buffer, writer: Buffer): Buffer {
+  const fields = [Buffer.from("avp/signed-write/v1"), Buffer.from(repoId, "utf8"), u64(version), u64(epoch), sha256(body), roster, prev, writer];
+  return Buffer.concat(fields.map(lp));
+}
+
+/** The plaintext to encrypt for `body` (compact JSON starting `{"`), and the state it makes. */
+export function signWrite(
+  identity: Identity,
+  repoId: string,
+  version: number,
+  epoch: number,
+  body: Buffer,
+  members: RosterMember[],
+  prev: SignedState | undefined,
+): { plaintext: Buffer; state: SignedState } {
+  const roster = rosterHash(members);
+  const prevHash = prev === undefined ? GENESIS : raw32(prev.stateHash);
+  const t = transcript(repoId, version, epoch, body, roster, prevHash, identity.ed25519Public);
+  const state: SignedState = {
+    payloadVersion: version,
+    writer: identity.memberId,
+    roster: encodeStd(roster),
+    prev: encodeStd(prevHash),
+    signature: encodeStd(identity.sign(t)),
+    stateHash: encodeStd(sha256(t)),
+  };
+  const record = `{"signedWrite":{"v":1,"writer":"${state.writer}","roster":"${state.roster}","prev":"${state.prev}","signature":"${state.signature}"},`;
+  return { plaintext: Buffer.concat([Buffer.from(record), body.subarray(1)]), state };
+}
+
+/** Split and verify a decrypted plaintext: null when unsigned, else the state and the body. */
+function verifyRecord(repoId: string, version: number, epoch: number, plaintext: Buffer): { state: SignedState; body: Buffer } | null {
+  const text = plaintext.toString("latin1"); // byte offsets
+  if (!text.startsWith(MARK)) return null;
+  const match = RECORD.exec(text);
+  const field = (i: number, length: number): Buffer => {
+    const out = decodeStd(match?.[i] ?? "");
+    if (out === null || out.length !== length) throw fail("write_unauthenticated", "the signed-write record is malformed");
+    return out;
+  };
+  const [writer, roster, prev, signature] = [field(1, 32), field(2, 32), field(3, 32), field(4, 64)];
+  const body = Buffer.concat([Buffer.from("{"), plaintext.subarray((match as RegExpExecArray)[0].length)]);
+  const t = transcript(repoId, version, epoch, body, roster, prev, writer);
+  if (!verifyStrict(writer, t, signature)) throw fail("write_unauthenticated", "the write's signature does not verify");
+  const state = { payloadVersion: version, writer: encodeStd(writer), roster: encodeStd(roster), prev: encodeStd(prev), signature: encodeStd(signature), stateHash: encodeStd(sha256(t)) };
+  return { state, body };
+}
+
+export interface ServedState {
+  repoId: string;
+  payloadVersion: number;
+  keyEpoch: number;
+  members: RosterMember[];
+  marked: boolean;
+}
+
+/**
+ * Check a served state (the document's order: signature, roster, writer, chain). `previous` is the
+ * roster this actor last accepted (undefined on first contact). Returns the payload body to parse.
+ */
+export function checkServed(
+  ledger: Ledger,
+  previous: RosterMember[] | undefined,
+  served: ServedState,
+  plaintext: Buffer,
+  policy: UnsignedPolicy,
+  report: (message: string) => void,
+): Buffer {
+  const unsigned = (code: SignedWriteCode, message: string): void => {
+    if (policy === "refuse") throw fail(code, message);
+    report(`accepted under the 'report' policy: ${message}`);
+  };
+  const verified = verifyRecord(served.repoId, served.payloadVersion, served.keyEpoch, plaintext);
+  if (verified === null) {
+    if (ledger.size > 0 || served.marked) unsigned("downgrade_detected", `version ${served.payloadVersion} is not signed, in a repository seen signed`);
+    return plaintext;
+  }
+  const { state, body } = verified;
+  checkRoster(state, served.members, unsigned);
+  const ids = (ms: RosterMember[]): string[] => ms.map((m) => m.ed25519PublicKey).sort();
+  const allowed = ids(previous ?? served.members);
+  if (!allowed.includes(state.writer)) {
+    const changed = previous !== undefined && allowed.join() !== ids(served.members).join();
+    throw changed
+      ? fail("roster_unauthenticated", "the roster changed in a write not signed by a member of the previous roster")
+      : fail("write_unauthenticated", "the write is signed by a key that is not a member");
+  }
+  const held = ledger.get(served.payloadVersion);
+  if (held !== undefined && held.stateHash !== state.stateHash) throw fail("fork_detected", `two signed states for version ${served.payloadVersion}`);
+  const before = ledger.get(served.payloadVersion - 1);
+  if (before !== undefined && before.stateHash !== state.prev) throw fail("fork_detected", `version ${served.payloadVersion} does not follow the version held`);
+  ledger.set(served.payloadVersion, state);
+  return body;
+}
+
+/** The served roster must be the signed one (an "unchanged" pull checks only this). */
+export function checkRoster(state: SignedState, members: RosterMember[], unsigned: (code: SignedWriteCode, message: string) => void): void {
+  if (encodeStd(rosterHash(members)) !== state.roster) unsigned("roster_unauthenticated", "the served roster is not the one the last write was signed with");
+}
