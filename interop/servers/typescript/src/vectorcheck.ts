@@ -16,6 +16,8 @@ import type { HttpError } from "./errors";
 import * as schema from "./schema";
 import { jwkThumbprint } from "./tokens";
 import { Opened, openSealedIdentity, SlotKind } from "./sealedidentity";
+import { Identity } from "./identity";
+import { checkServed, Ledger, signWrite } from "./signedwrites";
 
 export interface FileReport {
   checked: number;
@@ -325,7 +327,27 @@ const CHECKERS: Record<string, (doc: Case) => Check[]> = {
       expectEq("x25519 public key", rawPublic(privateKeyFromRaw("X25519", got.x25519Private)).toString("base64"), c["x25519PublicKey"]);
     }),
   "transcript.json": transcriptChecks,
+  "signed-writes.json": (doc) => each(doc, checkSignedWrite),
 };
+
+/** A signed-writes case through the actor's own verification (and, for accept cases, its signing). */
+function checkSignedWrite(c: Case): void {
+  const ledger: Ledger = new Map();
+  const stateAt = (payloadVersion: number, stateHash: string) => ({ payloadVersion, writer: "", roster: "", prev: "", signature: "", stateHash });
+  if (c["heldPrev"] !== null) ledger.set(c["payloadVersion"] - 1, stateAt(c["payloadVersion"] - 1, c["heldPrev"]));
+  const served = { repoId: c["repoId"], payloadVersion: c["payloadVersion"], keyEpoch: c["keyEpoch"], members: c["members"], marked: c["everSigned"] };
+  const verify = (): Buffer => checkServed(ledger, c["previousMembers"] ?? undefined, served, Buffer.from(c["plaintextUtf8"], "utf8"), "refuse", () => undefined);
+  if (c["verdict"] === "reject") {
+    expectError(c["expectedError"], verify);
+    return;
+  }
+  expectEq("body", verify().toString("utf8"), c["bodyUtf8"]);
+  const writer = Identity.fromRaw(hex(c["writerSeedHex"]), null);
+  const prev = /^A+=$/.test(c["prev"]) ? undefined : stateAt(c["payloadVersion"] - 1, c["prev"]);
+  const signed = signWrite(writer, c["repoId"], c["payloadVersion"], c["keyEpoch"], Buffer.from(c["bodyUtf8"], "utf8"), c["members"], prev);
+  expectEq("plaintext", signed.plaintext.toString("utf8"), c["plaintextUtf8"]);
+  expectEq("state hash", b64(signed.state.stateHash), hex(c["stateHashHex"]));
+}
 
 /** Order-insensitive comparison form of a decoded token. */
 function canonical(v: unknown): string {
