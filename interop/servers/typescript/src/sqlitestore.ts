@@ -27,34 +27,55 @@ export interface InitialState {
 
 const freshState = (): InitialState => ({ seed: randomBytes(32), repos: [] });
 
+type Statements = Record<"read" | "upsert" | "dropMembers" | "addMember" | "useNonce" | "sweep", Database.Statement>;
+
+function statements(db: Database.Database): Statements {
+  return {
+    read: db.prepare("SELECT manifest, envelope FROM repos WHERE id = ?"),
+    upsert: db.prepare(
+      "INSERT INTO repos (id, manifest, envelope, bytes) VALUES (?, ?, ?, ?) " +
+        "ON CONFLICT (id) DO UPDATE SET manifest = excluded.manifest, envelope = excluded.envelope, bytes = excluded.bytes",
+    ),
+    dropMembers: db.prepare("DELETE FROM members WHERE repo = ?"),
+    addMember: db.prepare("INSERT INTO members (member, repo) VALUES (?, ?)"),
+    useNonce: db.prepare("INSERT OR IGNORE INTO used_nonces (id, expires_ms) VALUES (?, ?)"),
+    sweep: db.prepare("DELETE FROM used_nonces WHERE expires_ms <= ?"),
+  };
+}
+
+function writeRepo(st: Statements, repoId: string, manifest: string, envelope: string, members: string[]): void {
+  st.upsert.run(repoId, manifest, envelope, Buffer.byteLength(manifest) + Buffer.byteLength(envelope));
+  st.dropMembers.run(repoId);
+  for (const m of members) st.addMember.run(m, repoId);
+}
+
 export class SqliteBackend implements Backend {
   readonly signingSeed: Buffer;
   private readonly db: Database.Database;
-  private readonly st: Record<"read" | "upsert" | "dropMembers" | "addMember" | "useNonce" | "sweep", Database.Statement>;
+  private readonly st: Statements;
 
   /** Open the database at `file`, or create it (in one transaction) holding `initial()`. */
   constructor(file: string, initial: () => InitialState = freshState) {
     try {
       this.db = new Database(file);
+      const version = this.db.pragma("user_version", { simple: true }) as number;
+      if (version > SCHEMA_VERSION) throw new Error(`schema version ${version} is newer than this server's (${SCHEMA_VERSION})`);
+      const created = version === 0;
+      if (created) {
+        const tables = this.db.prepare("SELECT count(*) AS n FROM sqlite_master").get() as { n: number };
+        if (tables.n !== 0) throw new Error("not an avp-server-ts database");
+        // Chosen before WAL mode and the first table, or it cannot be changed later.
+        this.db.pragma("auto_vacuum = INCREMENTAL");
+      }
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = FULL");
-      this.migrate(initial);
+      if (created) this.create(initial());
     } catch (e) {
       throw new DatabaseError(`${file}: ${(e as Error).message}`);
     }
     const row = this.db.prepare("SELECT seed FROM server_key WHERE id = 1").get() as { seed: Buffer };
     this.signingSeed = Buffer.from(row.seed);
-    this.st = {
-      read: this.db.prepare("SELECT manifest, envelope FROM repos WHERE id = ?"),
-      upsert: this.db.prepare(
-        "INSERT INTO repos (id, manifest, envelope, bytes) VALUES (?, ?, ?, ?) " +
-          "ON CONFLICT (id) DO UPDATE SET manifest = excluded.manifest, envelope = excluded.envelope, bytes = excluded.bytes",
-      ),
-      dropMembers: this.db.prepare("DELETE FROM members WHERE repo = ?"),
-      addMember: this.db.prepare("INSERT INTO members (member, repo) VALUES (?, ?)"),
-      useNonce: this.db.prepare("INSERT OR IGNORE INTO used_nonces (id, expires_ms) VALUES (?, ?)"),
-      sweep: this.db.prepare("DELETE FROM used_nonces WHERE expires_ms <= ?"),
-    };
+    this.st = statements(this.db);
   }
 
   scan(visit: (repoId: string, bytes: number, members: string[]) => void): void {
@@ -75,7 +96,7 @@ export class SqliteBackend implements Backend {
 
   write(repoId: string, manifest: string, envelope: string, members: string[]): void {
     this.begin();
-    this.writeRepo(repoId, manifest, envelope, members);
+    writeRepo(this.st, repoId, manifest, envelope, members);
   }
 
   useNonce(id: Buffer, expiresAtMs: number): boolean {
@@ -102,25 +123,13 @@ export class SqliteBackend implements Backend {
     if (!this.db.inTransaction) this.db.exec("BEGIN IMMEDIATE");
   }
 
-  private writeRepo(repoId: string, manifest: string, envelope: string, members: string[]): void {
-    this.st.upsert.run(repoId, manifest, envelope, Buffer.byteLength(manifest) + Buffer.byteLength(envelope));
-    this.st.dropMembers.run(repoId);
-    for (const m of members) this.st.addMember.run(m, repoId);
-  }
-
-  private migrate(initial: () => InitialState): void {
-    const version = this.db.pragma("user_version", { simple: true }) as number;
-    if (version === SCHEMA_VERSION) return;
-    if (version !== 0) throw new Error(`schema version ${version} is newer than this server's (${SCHEMA_VERSION})`);
-    const tables = this.db.prepare("SELECT count(*) AS n FROM sqlite_master").get() as { n: number };
-    if (tables.n !== 0) throw new Error("not an avp-server-ts database");
-    // auto_vacuum must be chosen before the first table exists.
-    this.db.pragma("auto_vacuum = INCREMENTAL");
-    const state = initial();
+  /** The schema, the signing key and any migrated repositories, in one transaction. */
+  private create(state: InitialState): void {
     this.db.transaction(() => {
       this.db.exec(SCHEMA);
       this.db.prepare("INSERT INTO server_key (id, seed) VALUES (1, ?)").run(state.seed);
-      for (const r of state.repos) this.writeRepo(r.id, r.manifest, r.envelope, r.members);
+      const st = statements(this.db);
+      for (const r of state.repos) writeRepo(st, r.id, r.manifest, r.envelope, r.members);
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
   }
