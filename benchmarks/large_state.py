@@ -28,7 +28,7 @@ from typing import Callable
 from urllib.parse import quote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import Connection, Member, create_repo, envelope, free_port, login, request  # noqa: E402
+from load import Connection, Member, create_repo, envelope, free_port, login, request
 
 ROOT = Path(__file__).resolve().parent.parent
 TS_MAIN = ROOT / "interop" / "servers" / "typescript" / "dist" / "main.js"
@@ -144,11 +144,10 @@ def run(name: str, other_mb: float, pushes: int) -> dict[str, float]:
                 try:
                     asyncio.run(asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 1))
                     break
-                except OSError:
+                except OSError as e:
                     if time.monotonic() > deadline or proc.poll() is not None:
-                        raise RuntimeError(
-                            f"{name} did not start: {(workdir / 'server.log').read_text()[-500:]}"
-                        )
+                        tail = (workdir / "server.log").read_text()[-500:]
+                        raise RuntimeError(f"{name} did not start: {tail}") from e
                     time.sleep(0.1)
             return asyncio.run(measure(url, proc.pid, other_mb, pushes))
         finally:
@@ -166,15 +165,14 @@ def main() -> int:
     )
     parser.add_argument("--pushes", type=int, default=300, help="timed pushes before and after")
     args = parser.parse_args()
-    print(
-        f"{'server':<10} {'p50 0 MB':>9} {'p50 big':>9} {'ratio':>6} {'p99 0 MB':>9} {'p99 big':>9} {'state MB':>9} {'RSS MB':>13}"
-    )
+    columns = ("p50 0 MB", "p50 big", "ratio", "p99 0 MB", "p99 big", "state MB")
+    print(f"{'server':<10} " + " ".join(f"{c:>9}" for c in columns) + f" {'RSS MB':>13}")
     for name in args.servers:
         r = run(name, args.other_mb, args.pushes)
         print(json.dumps({"server": name, **r}), file=sys.stderr)
         rss = f"{r['rss_before_mb']:.0f} -> {r['rss_after_mb']:.0f}"
         print(
-            f"{name:<10} {r['p50_before_ms']:>9} {r['p50_after_ms']:>9} {r['p50_ratio']:>6} "
+            f"{name:<10} {r['p50_before_ms']:>9} {r['p50_after_ms']:>9} {r['p50_ratio']:>9} "
             f"{r['p99_before_ms']:>9} {r['p99_after_ms']:>9} {r['other_state_mb']:>9} {rss:>13}"
         )
     return 0
