@@ -15,20 +15,21 @@ export interface Config {
   tokenTtlSeconds: number;
   // Connection hygiene (issue 11): the same numbers as the Python server.
   maxHeaderBytes: number;
-  maxHeaderCount: number;
-  headersTimeoutSeconds: number;
+  maxHeaders: number;
+  headerTimeoutSeconds: number;
   /** A body must arrive at least this fast: its deadline is headersTimeout + size / rate. */
   bodyMinBytesPerSecond: number;
-  keepAliveTimeoutSeconds: number;
+  idleTimeoutSeconds: number;
   maxConnections: number;
-  // Per-client-address token buckets: capacity (burst) and refill per second.
+  // Per-client-address token buckets: capacity (burst) and refill per minute.
   loginBurst: number;
-  loginPerSecond: number;
+  loginPerMinute: number;
   createBurst: number;
-  createPerSecond: number;
+  createPerMinute: number;
   // Global storage bounds (507 storage_full).
   maxRepos: number;
-  maxMembers: number;
+  /** Member entries summed over every roster. */
+  maxMemberEntries: number;
   maxStoredBytes: number;
   /** One JSON line per request on stdout. */
   log: boolean;
@@ -46,17 +47,17 @@ export const DEFAULTS: Config = {
   nonceTtlSeconds: 120,
   tokenTtlSeconds: 3600,
   maxHeaderBytes: 16_384,
-  maxHeaderCount: 100,
-  headersTimeoutSeconds: 10,
-  bodyMinBytesPerSecond: 65_536,
-  keepAliveTimeoutSeconds: 5,
+  maxHeaders: 100,
+  headerTimeoutSeconds: 10,
+  bodyMinBytesPerSecond: 16_384,
+  idleTimeoutSeconds: 10,
   maxConnections: 1000,
-  loginBurst: 2000,
-  loginPerSecond: 1000,
+  loginBurst: 10_000,
+  loginPerMinute: 6000,
   createBurst: 1000,
-  createPerSecond: 100,
+  createPerMinute: 600,
   maxRepos: 1_000_000,
-  maxMembers: 1_000_000,
+  maxMemberEntries: 10_000_000,
   maxStoredBytes: 10 * 1024 ** 3,
   log: true,
 };
@@ -93,17 +94,17 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Config {
     nonceTtlSeconds: int("AVP_NONCE_TTL_SECONDS", "nonceTtlSeconds"),
     tokenTtlSeconds: int("AVP_TOKEN_TTL_SECONDS", "tokenTtlSeconds"),
     maxHeaderBytes: int("AVP_MAX_HEADER_BYTES", "maxHeaderBytes", 1024),
-    maxHeaderCount: int("AVP_MAX_HEADER_COUNT", "maxHeaderCount", 8),
-    headersTimeoutSeconds: int("AVP_HEADERS_TIMEOUT_SECONDS", "headersTimeoutSeconds"),
-    bodyMinBytesPerSecond: int("AVP_BODY_MIN_BYTES_PER_SECOND", "bodyMinBytesPerSecond"),
-    keepAliveTimeoutSeconds: int("AVP_KEEPALIVE_TIMEOUT_SECONDS", "keepAliveTimeoutSeconds"),
+    maxHeaders: int("AVP_MAX_HEADERS", "maxHeaders", 8),
+    headerTimeoutSeconds: int("AVP_HEADER_TIMEOUT_SECONDS", "headerTimeoutSeconds"),
+    bodyMinBytesPerSecond: int("AVP_MIN_BODY_BYTES_PER_SECOND", "bodyMinBytesPerSecond"),
+    idleTimeoutSeconds: int("AVP_IDLE_TIMEOUT_SECONDS", "idleTimeoutSeconds"),
     maxConnections: int("AVP_MAX_CONNECTIONS", "maxConnections"),
     loginBurst: int("AVP_LOGIN_BURST", "loginBurst"),
-    loginPerSecond: int("AVP_LOGIN_PER_SECOND", "loginPerSecond"),
+    loginPerMinute: int("AVP_LOGIN_PER_MINUTE", "loginPerMinute"),
     createBurst: int("AVP_CREATE_BURST", "createBurst"),
-    createPerSecond: int("AVP_CREATE_PER_SECOND", "createPerSecond"),
+    createPerMinute: int("AVP_CREATE_PER_MINUTE", "createPerMinute"),
     maxRepos: int("AVP_MAX_REPOS", "maxRepos"),
-    maxMembers: int("AVP_MAX_MEMBERS", "maxMembers"),
+    maxMemberEntries: int("AVP_MAX_MEMBER_ENTRIES", "maxMemberEntries"),
     maxStoredBytes: int("AVP_MAX_STORED_BYTES", "maxStoredBytes"),
     log: env["AVP_LOG"] !== "off",
   };

@@ -10,7 +10,7 @@ const TIMEOUT_CHECK_MS = 1_000;
 
 /** The longest a request's body may take to arrive: the header allowance plus size / minimum rate. */
 export function bodyDeadlineMs(config: Config, bytes: number): number {
-  return config.headersTimeoutSeconds * 1000 + Math.ceil((bytes / config.bodyMinBytesPerSecond) * 1000);
+  return config.headerTimeoutSeconds * 1000 + Math.ceil((bytes / config.bodyMinBytesPerSecond) * 1000);
 }
 
 /** The node:http server options that bound header size, header time, whole-request time and idle time. */
@@ -23,10 +23,10 @@ export function serverOptions(config: Config): {
 } {
   return {
     maxHeaderSize: config.maxHeaderBytes,
-    headersTimeout: config.headersTimeoutSeconds * 1000,
+    headersTimeout: config.headerTimeoutSeconds * 1000,
     // The backstop for the largest allowed body; dispatch enforces the tighter per-size deadline.
     requestTimeout: bodyDeadlineMs(config, config.maxBodyBytes) + TIMEOUT_CHECK_MS,
-    keepAliveTimeout: config.keepAliveTimeoutSeconds * 1000,
+    keepAliveTimeout: config.idleTimeoutSeconds * 1000,
     connectionsCheckingInterval: TIMEOUT_CHECK_MS,
   };
 }
@@ -36,14 +36,14 @@ export function limitConnections(server: Server, config: Config): void {
   // Beyond this, node:http closes a new connection at once; established ones are untouched.
   server.maxConnections = config.maxConnections;
   // One more than allowed, so that a request with too many headers is seen (and refused: 431).
-  server.maxHeadersCount = config.maxHeaderCount + 1;
+  server.maxHeadersCount = config.maxHeaders + 1;
 }
 
 const REASONS: Record<number, string> = { 400: "Bad Request", 408: "Request Timeout", 431: "Request Header Fields Too Large" };
 
 /** The status, code and message for an error of node:http's parser or timers. */
 function classify(code: string | undefined): [number, string, string] {
-  if (code === "HPE_HEADER_OVERFLOW") return [431, "header_too_large", "request header fields too large"];
+  if (code === "HPE_HEADER_OVERFLOW") return [431, "headers_too_large", "request header fields too large"];
   if (code === "ERR_HTTP_REQUEST_TIMEOUT") return [408, "request_timeout", "the request did not arrive in time"];
   return [400, "bad_request", "malformed HTTP request"];
 }

@@ -15,7 +15,7 @@ export type ErrorCode =
   | "too_large"
   | "quota_exceeded"
   | "rate_limited"
-  | "header_too_large"
+  | "headers_too_large"
   | "storage_full";
 
 const STATUS: Record<ErrorCode, number> = {
@@ -32,7 +32,7 @@ const STATUS: Record<ErrorCode, number> = {
   too_large: 413,
   quota_exceeded: 429,
   rate_limited: 429,
-  header_too_large: 431,
+  headers_too_large: 431,
   storage_full: 507,
 };
 

@@ -55,8 +55,8 @@ export function newApp(config: Config, store: Store, now: () => number = () => D
     store,
     issuer: new Issuer(store.signingSeed, config.tokenTtlSeconds),
     challenges: new Challenges(nonceKeyFromSeed(store.signingSeed), config.nonceTtlSeconds),
-    loginLimiter: new RateLimiter(config.loginBurst, config.loginPerSecond),
-    createLimiter: new RateLimiter(config.createBurst, config.createPerSecond),
+    loginLimiter: new RateLimiter(config.loginBurst, config.loginPerMinute / 60),
+    createLimiter: new RateLimiter(config.createBurst, config.createPerMinute / 60),
     now,
   };
 }
@@ -363,9 +363,9 @@ export function createServer(app: App): Server {
     const candidates = ROUTES.map((r) => ({ route: r, params: r.match(segments) })).filter(
       (c): c is { route: Route; params: string[] } => c.params !== null,
     );
-    // node:http keeps at most maxHeaderCount + 1 of them (connections.ts): more means too many.
-    if (req.rawHeaders.length / 2 > app.config.maxHeaderCount) {
-      return fail(new HttpError("header_too_large", "too many header fields", undefined, { Connection: "close" }));
+    // node:http keeps at most maxHeaders + 1 of them (connections.ts): more means too many.
+    if (req.rawHeaders.length / 2 > app.config.maxHeaders) {
+      return fail(new HttpError("headers_too_large", "too many header fields", undefined, { Connection: "close" }));
     }
     if (candidates.length === 0) return fail(new HttpError("not_found", "no such route"));
     template = candidates[0]?.route.template ?? template;

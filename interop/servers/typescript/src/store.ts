@@ -19,7 +19,8 @@ export interface Repo {
 /** Global bounds over the whole store; a write past one is refused with 507 storage_full. */
 export interface Bounds {
   maxRepos: number;
-  maxMembers: number;
+  /** Member entries summed over every roster. */
+  maxMemberEntries: number;
   maxStoredBytes: number;
 }
 
@@ -53,6 +54,7 @@ export class Store {
   /** repoId -> serialized size: every repository, and so also their count and total bytes. */
   private readonly sizes = new Map<string, number>();
   private totalBytes = 0;
+  private memberEntries = 0;
   /** member id -> number of repositories whose roster holds it (quotas and the global member bound). */
   private readonly membership = new Map<string, number>();
   /** All repositories (in memory) or the recently used ones (durable), in least-recently-used order. */
@@ -114,9 +116,9 @@ export class Store {
     return this.membership.get(memberId) ?? 0;
   }
 
-  /** Repositories, distinct members and serialized bytes over the whole store. */
-  totals(): { repos: number; members: number; bytes: number } {
-    return { repos: this.sizes.size, members: this.membership.size, bytes: this.totalBytes };
+  /** Repositories, member entries (summed over rosters) and serialized bytes over the whole store. */
+  totals(): { repos: number; memberEntries: number; bytes: number } {
+    return { repos: this.sizes.size, memberEntries: this.memberEntries, bytes: this.totalBytes };
   }
 
   /**
@@ -132,7 +134,7 @@ export class Store {
     const envelopeText = stringify(repo.envelope);
     const bytes = Buffer.byteLength(manifestText) + Buffer.byteLength(envelopeText);
     const oldMembers = this.get(repoId)?.manifest.members.map((m) => m.ed25519PublicKey) ?? [];
-    this.checkBounds(repoId, bytes, members, bounds);
+    this.checkBounds(repoId, bytes, oldMembers, members, bounds);
     // The backend before memory: if it refuses, nothing in memory has changed.
     this.backend?.write(repoId, manifestText, envelopeText, members);
     this.count(repoId, bytes, oldMembers, members);
@@ -215,11 +217,11 @@ export class Store {
     this.observed = this.generation;
   }
 
-  private checkBounds(repoId: string, bytes: number, members: string[], bounds: Bounds): void {
+  private checkBounds(repoId: string, bytes: number, oldMembers: string[], members: string[], bounds: Bounds): void {
     const full = (what: string): HttpError => new HttpError("storage_full", `the server holds as many ${what} as it may`);
     if (!this.sizes.has(repoId) && this.sizes.size >= bounds.maxRepos) throw full("repositories");
-    const newcomers = new Set(members.filter((m) => !this.membership.has(m))).size;
-    if (newcomers > 0 && this.membership.size + newcomers > bounds.maxMembers) throw full("members");
+    const added = members.length - oldMembers.length;
+    if (added > 0 && this.memberEntries + added > bounds.maxMemberEntries) throw full("member entries");
     const growth = bytes - (this.sizes.get(repoId) ?? 0);
     if (growth > 0 && this.totalBytes + growth > bounds.maxStoredBytes) throw full("bytes");
   }
@@ -227,6 +229,7 @@ export class Store {
   private count(repoId: string, bytes: number, oldMembers: string[], members: string[]): void {
     this.totalBytes += bytes - (this.sizes.get(repoId) ?? 0);
     this.sizes.set(repoId, bytes);
+    this.memberEntries += members.length - oldMembers.length;
     for (const m of oldMembers) {
       const n = (this.membership.get(m) ?? 1) - 1;
       if (n === 0) this.membership.delete(m);

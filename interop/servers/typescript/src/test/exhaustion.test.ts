@@ -63,7 +63,7 @@ describe("headers", () => {
     assert.equal(await raw.closed(5000), true);
     assert.equal(raw.status(), 431);
     assert.match(raw.text, /Content-Type: application\/json/i);
-    assert.deepEqual(raw.json().code, "header_too_large");
+    assert.deepEqual(raw.json().code, "headers_too_large");
   });
 
   it("more than 100 header fields → 431 JSON; exactly 100 is fine", async () => {
@@ -73,7 +73,7 @@ describe("headers", () => {
     raw.sock.write(`${DISCOVERY}${many(100)}\r\n`); // + Host = 101 fields
     assert.equal(await raw.closed(5000), true);
     assert.equal(raw.status(), 431);
-    assert.equal(raw.json().code, "header_too_large");
+    assert.equal(raw.json().code, "headers_too_large");
     const ok = new Raw(srv.url);
     await ok.opened;
     ok.sock.write(`${DISCOVERY}${many(98)}Connection: close\r\n\r\n`); // Host + 98 + Connection = 100 fields
@@ -99,7 +99,7 @@ describe("headers", () => {
 
 describe("slow and idle connections", () => {
   let srv: Running;
-  before(async () => (srv = await startServer({ headersTimeoutSeconds: 1, keepAliveTimeoutSeconds: 1, bodyMinBytesPerSecond: 1024 })));
+  before(async () => (srv = await startServer({ headerTimeoutSeconds: 1, idleTimeoutSeconds: 1, bodyMinBytesPerSecond: 1024 })));
   after(() => srv.close());
 
   it("headers that trickle in past the header timeout → 408 JSON and closed", async () => {
@@ -160,7 +160,7 @@ describe("connection cap", () => {
 
 describe("login routes", () => {
   let srv: Running;
-  before(async () => (srv = await startServer({ loginBurst: 5, loginPerSecond: 1 })));
+  before(async () => (srv = await startServer({ loginBurst: 5, loginPerMinute: 60 })));
   after(() => srv.close());
 
   it("a challenge stores nothing: 2,000 challenges leave the store as it was", async () => {
@@ -209,7 +209,7 @@ describe("login routes", () => {
 
 describe("bounded storage", () => {
   it("global repository, member and byte bounds → 507 storage_full, nothing written", async () => {
-    const srv = await startServer({ maxRepos: 2, maxMembers: 3, maxStoredBytes: 1_000_000 });
+    const srv = await startServer({ maxRepos: 2, maxMemberEntries: 3, maxStoredBytes: 1_000_000 });
     try {
       const alice = Identity.random();
       const a = await newRepo(srv.url, alice);
@@ -219,7 +219,7 @@ describe("bounded storage", () => {
       assert.equal(third.body.code, "storage_full");
       assert.deepEqual(srv.app.store.totals().repos, 2);
       const before = srv.app.store.totals();
-      // A push whose roster brings two new members would pass the member bound (2 + 2 > 3).
+      // A push whose roster adds two member entries would pass the bound (2 + 2 > 3).
       const roster = [memberEntry(alice, a.dataKey, 1), memberEntry(Identity.random(), a.dataKey, 1), memberEntry(Identity.random(), a.dataKey, 1)];
       const push = await call(srv.url, "POST", `${a.path}/push`, { repoId: a.repoId, envelope: envelope(a.dataKey, a.repoId, 2, 1), expectedPayloadVersion: 1, rotatedMembers: roster }, a.token);
       assert.equal(push.status, 507);
@@ -244,7 +244,7 @@ describe("bounded storage", () => {
   });
 
   it("repository creation is rate limited per address → 429 rate_limited, nothing created", async () => {
-    const srv = await startServer({ createBurst: 2, createPerSecond: 1 });
+    const srv = await startServer({ createBurst: 2, createPerMinute: 60 });
     try {
       const alice = Identity.random();
       const token = await login(srv.url, alice);
