@@ -31,15 +31,46 @@ export function serverOptions(config: Config): {
   };
 }
 
-/** Apply the limits node:http sets on the server object rather than through options. */
+/** How long a refused connection may take to read its 503 before it is dropped. */
+const REFUSED_LINGER_MS = 1_000;
+
+/**
+ * The limits that are not node:http options: the header count, and the cap on open connections —
+ * beyond it a new connection gets 503 `overloaded` and is closed; established ones are untouched.
+ */
 export function limitConnections(server: Server, config: Config): void {
-  // Beyond this, node:http closes a new connection at once; established ones are untouched.
-  server.maxConnections = config.maxConnections;
   // One more than allowed, so that a request with too many headers is seen (and refused: 431).
   server.maxHeadersCount = config.maxHeaders + 1;
+  let open = 0;
+  // Ahead of node:http's own listener, so a refused connection is never read.
+  server.prependListener("connection", (socket: Socket) => {
+    if (open >= config.maxConnections) {
+      socket.pause();
+      socket.end(rawResponse(503, "overloaded", "too many open connections; retry later"));
+      setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
+      return;
+    }
+    open++;
+    socket.once("close", () => open--);
+  });
 }
 
-const REASONS: Record<number, string> = { 400: "Bad Request", 408: "Request Timeout", 431: "Request Header Fields Too Large" };
+const REASONS: Record<number, string> = {
+  400: "Bad Request",
+  408: "Request Timeout",
+  431: "Request Header Fields Too Large",
+  503: "Service Unavailable",
+};
+
+/** A complete HTTP/1.1 response with the contract's JSON error body, closing the connection. */
+function rawResponse(status: number, code: string, message: string): string {
+  const body = JSON.stringify({ error: message, code });
+  return (
+    `HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `Connection: close\r\n\r\n${body}`
+  );
+}
+
 
 /** The status, code and message for an error of node:http's parser or timers. */
 function classify(code: string | undefined): [number, string, string] {
@@ -60,10 +91,6 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): {
     return null;
   }
   const [status, code, message] = classify(err.code);
-  const body = JSON.stringify({ error: message, code });
-  socket.end(
-    `HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `Connection: close\r\n\r\n${body}`,
-  );
+  socket.end(rawResponse(status, code, message));
   return { status, code };
 }

@@ -142,7 +142,7 @@ describe("connection cap", () => {
   before(async () => (srv = await startServer({ maxConnections: 8 })));
   after(() => srv.close());
 
-  it("beyond the cap new connections are closed at once; an established client keeps working", async () => {
+  it("beyond the cap a new connection gets 503 overloaded and is closed; an established client keeps working", async () => {
     const agent = new Raw(srv.url); // the established client, first in
     await agent.opened;
     const hogs = Array.from({ length: 7 }, () => new Raw(srv.url));
@@ -150,7 +150,8 @@ describe("connection cap", () => {
     const late = new Raw(srv.url);
     await late.opened;
     assert.equal(await late.closed(3000), true, "a connection past the cap is refused");
-    assert.equal(late.text, "");
+    assert.equal(late.status(), 503);
+    assert.equal(late.json().code, "overloaded");
     agent.sock.write(`${DISCOVERY}\r\n`);
     await new Promise((ok) => setTimeout(ok, 300));
     assert.equal(agent.status(), 200);
