@@ -26,7 +26,7 @@ def b64(raw: bytes) -> str:
     return crypto.b64encode(raw)
 
 
-def new_epoch_of_its_own(body: Any, signer: Identity | None = None) -> Any:
+def new_epoch_of_its_own(body: Any, signer: Identity | None = None, admission: Any = None) -> Any:
     """What a malicious server can build from public keys alone: the next version at a new epoch,
     a data key of its choice wrapped to every member, contents of its choice (signed, if asked,
     by a key that is not a member)."""
@@ -43,7 +43,8 @@ def new_epoch_of_its_own(body: Any, signer: Identity | None = None) -> Any:
 
     def sign(plaintext: bytes) -> bytes:
         assert signer is not None
-        return signing.sign(signer, manifest["repoId"], version, epoch, plaintext, members, None)[0]
+        body = signing.with_admission(plaintext, admission)
+        return signing.sign(signer, manifest["repoId"], version, epoch, body, members, None)[0]
 
     fake = seal_envelope(key, manifest["repoId"], version, epoch, [alt(66)], sign if signer else None)
     out["envelope"], out["unchanged"] = fake.to_dict(), False
@@ -206,3 +207,39 @@ def test_a_joiner_refuses_an_unsigned_state_in_a_repository_marked_signed(
     with pytest.raises(DowngradeDetected):  # first contact: the manifest's mark is the only clue
         bob.join(repo.locator_token())
     assert b64(bytes(32)) == signing.SignedState.from_dict(repo.ledger.evidence()["signedStates"][0]).prev
+
+
+def test_a_member_added_in_a_version_not_seen_proves_its_admission(
+    make_client: ClientFactory, proxy: HostileProxy
+) -> None:
+    """Alice misses the version where Bob added Carol; Carol's write carries her admission."""
+    alice, bob, carol = make_client("alice"), make_client("bob"), make_client("carol")
+    repo = alice.create_repo(proxy.url, [alt(1)])
+    repo.add_member(bob.invite_token())
+    bob_repo = bob.join(repo.locator_token())
+    bob_repo.add_member(carol.invite_token())
+    carol_repo = carol.join(bob_repo.locator_token())
+    carol_repo.update(lambda alts: [*alts, alt(3)])
+    assert [a.uuid for a in repo.pull().alts] == ["uuid-1", "uuid-3"]
+    # Mallory, injected by the server, copies Carol's admission: it does not list her.
+    mallory = Identity.generate()
+    admission = carol_repo.ledger.admission()
+    assert admission is not None and admission["state"]["writer"] == bob.identity.member_id
+
+    def mallory_writes(body: Any) -> Any:
+        out = copy.deepcopy(body)
+        out["manifest"]["members"].append(
+            {
+                "ed25519PublicKey": mallory.member_id,
+                "x25519PublicKey": mallory.x25519_public_key_b64,
+                "wrappedDataKey": crypto.wrap_key(
+                    crypto.generate_data_key(), mallory.x25519_public_key
+                ).to_dict(),
+                "keyEpoch": out["manifest"]["keyEpoch"],
+            }
+        )
+        return new_epoch_of_its_own(out, mallory, admission)
+
+    proxy.rewrite("pull", mallory_writes)
+    with pytest.raises(RosterUnauthenticated):
+        repo.pull()

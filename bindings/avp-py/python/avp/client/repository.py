@@ -184,9 +184,10 @@ class Repository:
         signed: list[signing.SignedState] = []
 
         def signer(body: bytes) -> bytes:
-            prev = self.ledger.state(version - 1)
+            ledger = self.ledger
+            body = signing.with_admission(body, ledger.admission())
             plaintext, state = signing.sign(
-                self._client.identity, self.repo_id, version, epoch, body, members, prev
+                self._client.identity, self.repo_id, version, epoch, body, members, ledger.state(version - 1)
             )
             signed.append(state)
             return plaintext
@@ -383,7 +384,7 @@ class Repository:
             if state is not None and state.manifest is not None
             else None
         )
-        verifier = signing.Verifier(self.ledger, self._client.unsigned_policy, self._progress)
+        verifier = signing.Verifier(self.ledger, self._owner, self._client.unsigned_policy, self._progress)
         body, _ = verifier.check(previous, manifest, open_plaintext(envelope, data_key))
         payload = VaultPayload.from_json(body)
         if state is not None and state.manifest is not None:

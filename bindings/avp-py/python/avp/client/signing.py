@@ -12,6 +12,10 @@ refuses:
 * ``fork_detected`` — two signed states for one version, or one not chained to the state held;
   both states are kept as evidence (``avp repo evidence``).
 
+A member added in a version this client did not see proves its membership with its *admission*:
+the first signed state it accepted that lists it (the state, and that roster), carried in the
+payload body of its writes and so covered by its signature.
+
 The ``unsigned`` policy decides what an unsigned state or roster change gets once a repository
 has been seen signed: ``"refuse"`` (the default) or ``"report"`` (accepted, reported through
 ``progress``) for repositories shared with clients that do not sign.
@@ -19,6 +23,7 @@ has been seen signed: ``"refuse"`` (the default) or ``"report"`` (accepted, repo
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any, Callable, Literal, Optional, Sequence
@@ -38,6 +43,8 @@ GENESIS = bytes(32)
 #: tells a joiner that this repository is signed from its first version.
 MANIFEST_MARK = "signedWrites"
 MANIFEST_MARK_VALUE = {"v": 1}
+#: The payload-body member carrying the writer's admission.
+ADMISSION = "signedWriteAdmission"
 
 
 @dataclass(frozen=True)
@@ -98,7 +105,8 @@ class SignedState:
             raw(self.prev, 32),
             raw(self.writer, 32),
         )
-        return crypto.ed25519_verify(raw(self.writer, 32), transcript, raw(self.signature, 64))
+        hashed = hashlib.sha256(transcript).digest() == raw(self.state_hash, 32)
+        return hashed and crypto.ed25519_verify(raw(self.writer, 32), transcript, raw(self.signature, 64))
 
 
 def roster(members: Sequence[MemberEntry]) -> list[tuple[bytes, bytes]]:
@@ -153,10 +161,60 @@ class Ledger:
         self._store.save_fork(self._owner, self._address, json.dumps(evidence, sort_keys=True))
         return ForkDetected(f"{why} (evidence kept: avp repo evidence {self._address})")
 
+    def admission(self) -> Optional[dict[str, Any]]:
+        text = self._store.admission(self._owner, self._address)
+        return None if text is None else dict(json.loads(text))
+
+    def admit(self, state: SignedState, members: Sequence[MemberEntry]) -> None:
+        """Remember the first signed state, by another member, that lists this client."""
+        roster_json = [
+            {"ed25519PublicKey": m.ed25519_public_key, "x25519PublicKey": m.x25519_public_key}
+            for m in members
+        ]
+        admission = {"state": state.to_dict(), "members": roster_json}
+        self._store.save_admission(self._owner, self._address, json.dumps(admission, sort_keys=True))
+
     def evidence(self) -> dict[str, Any]:
         states = [json.loads(t) for t in self._store.signed_states(self._owner, self._address)]
         forks = [json.loads(t) for t in self._store.forks(self._owner, self._address)]
         return {"address": self._address, "signedStates": states, "forks": forks}
+
+
+def with_admission(body: bytes, admission: Optional[dict[str, Any]]) -> bytes:
+    """The payload body with the writer's admission as its last member (compact JSON)."""
+    if admission is None:
+        return body
+    return (
+        body[:-1]
+        + b',"'
+        + ADMISSION.encode()
+        + b'":'
+        + json.dumps(admission, separators=(",", ":")).encode()
+        + b"}"
+    )
+
+
+def admitted(repo_id: str, writer: str, previous: set[str], body: dict[str, Any]) -> bool:
+    """Whether ``body`` carries a verifying admission of ``writer`` by a member of ``previous``."""
+    admission = body.get(ADMISSION)
+    if not isinstance(admission, dict):
+        return False
+    try:
+        state = SignedState.from_dict(admission["state"])
+        pairs = [(m["ed25519PublicKey"], m["x25519PublicKey"]) for m in admission["members"]]
+        raw = crypto.b64decode_strict
+        hashed = _native.signed_write_roster_hash([(raw(ed, 32), raw(x, 32)) for ed, x in pairs])
+        listed = writer in {ed for ed, _ in pairs}
+        signed_roster = hashed == raw(state.roster_hash, 32)
+        return (
+            state.repo_id == repo_id
+            and state.writer in previous
+            and listed
+            and signed_roster
+            and state.verifies()
+        )
+    except (AvpError, KeyError, TypeError, ValueError):
+        return False
 
 
 def compare(ours: dict[str, Any], theirs: dict[str, Any]) -> list[dict[str, Any]]:
@@ -177,8 +235,10 @@ def compare(ours: dict[str, Any], theirs: dict[str, Any]) -> list[dict[str, Any]
 class Verifier:
     """Checks one served state of one repository against what this client accepted before."""
 
-    def __init__(self, ledger: Ledger, policy: UnsignedPolicy, report: Callable[[str], None]) -> None:
-        self._ledger, self._policy, self._report = ledger, policy, report
+    def __init__(
+        self, ledger: Ledger, me: str, policy: UnsignedPolicy, report: Callable[[str], None]
+    ) -> None:
+        self._ledger, self._me, self._policy, self._report = ledger, me, policy, report
 
     def _unsigned(self, error: AvpError) -> None:
         if self._policy == "refuse":
@@ -202,9 +262,12 @@ class Verifier:
             _native.signed_write_check_roster(raw[1], served)
         except RosterUnauthenticated as err:
             self._unsigned(err)
-        _native.signed_write_authorize(
-            raw[0], None if previous is None else _ids(previous.members), _ids(manifest.members)
-        )
+        allowed = None if previous is None else _ids(previous.members)
+        if allowed is not None and raw[0] not in allowed:
+            known = {m.ed25519_public_key for m in previous.members} if previous else set()
+            if admitted(manifest.repo_id, state.writer, known, _json_object(body)):
+                allowed.append(raw[0])  # added in a version this client did not see
+        _native.signed_write_authorize(raw[0], allowed, _ids(manifest.members))
         # Only a state signed by an authorized writer is evidence of a fork.
         held = self._ledger.state(v)
         if held is not None and held.state_hash != state.state_hash:
@@ -218,4 +281,14 @@ class Verifier:
                     before, state, f"version {v} does not follow the version {v - 1} held"
                 ) from None
         self._ledger.record(state)
+        if state.writer != self._me and self._me in manifest.member_ids:
+            self._ledger.admit(state, manifest.members)
         return body, state
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

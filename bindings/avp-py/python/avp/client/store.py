@@ -43,6 +43,8 @@ CREATE TABLE IF NOT EXISTS signed_states (
     owner TEXT NOT NULL, address TEXT NOT NULL, payload_version INTEGER NOT NULL, state TEXT NOT NULL,
     PRIMARY KEY (owner, address, payload_version));
 CREATE TABLE IF NOT EXISTS forks (owner TEXT NOT NULL, address TEXT NOT NULL, evidence TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS admissions (
+    owner TEXT NOT NULL, address TEXT NOT NULL, admission TEXT NOT NULL, PRIMARY KEY (owner, address));
 CREATE TABLE IF NOT EXISTS data_keys (
     owner TEXT NOT NULL, address TEXT NOT NULL, key_epoch INTEGER NOT NULL, sealed TEXT NOT NULL,
     PRIMARY KEY (owner, address, key_epoch));
@@ -264,6 +266,19 @@ class Store:
             (owner, address),
         )
         return [str(r[0]) for r in rows]
+
+    def admission(self, owner: str, address: str) -> Optional[str]:
+        rows = self._exec(
+            "SELECT admission FROM admissions WHERE owner = ? AND address = ?", (owner, address)
+        )
+        return str(rows[0][0]) if rows else None
+
+    def save_admission(self, owner: str, address: str, admission: str) -> None:
+        """Keep the first signed state seen that lists the owner (later ones change nothing)."""
+        self._exec(
+            "INSERT OR IGNORE INTO admissions (owner, address, admission) VALUES (?, ?, ?)",
+            (owner, address, admission),
+        )
 
     def save_fork(self, owner: str, address: str, evidence: str) -> None:
         self._exec(
