@@ -10,7 +10,7 @@ import { checkCounter, decryptPayload, encryptPayload, SCHEME_ID, unwrapDataKey,
 import { decodeInvite, decodeLocator, encodeInvite, encodeLocator, formatAddress } from "./federation";
 import { Json, repoPath, request } from "./http";
 import { Identity } from "./identity";
-import { checkRoster, checkServed, Ledger, MANIFEST_MARK, SignedState, signWrite, UnsignedPolicy } from "./signedwrites";
+import { Admission, checkRoster, checkServed, Ledger, MANIFEST_MARK, SignedState, signWrite, UnsignedPolicy, withAdmission } from "./signedwrites";
 
 type Alt = Record<string, unknown>;
 
@@ -39,6 +39,7 @@ interface RepoState {
   highEpoch: number;
   pinned: Map<string, string>; // member id -> X25519 key first seen
   ledger: Ledger; // signed states accepted, by version (signed-writes extension)
+  admission?: Admission; // the first signed state by another member that listed this actor
 }
 
 /** Options of every vault op (actor contract, "Client defences"). */
@@ -182,7 +183,10 @@ export class Session {
   private seal(dataKey: Buffer, repoId: string, payloadVersion: number, keyEpoch: number, alts: Alt[], signed?: { members: MemberEntry[]; prev: SignedState | undefined }) {
     let pt: Buffer = Buffer.from(JSON.stringify({ alts, payloadVersion }), "utf8");
     let state: SignedState | undefined;
-    if (signed !== undefined) ({ plaintext: pt, state } = signWrite(this.identity, repoId, payloadVersion, keyEpoch, pt, signed.members, signed.prev));
+    if (signed !== undefined) {
+      const admission = [...this.repos.values()].find((r) => r.manifest.repoId === repoId)?.admission;
+      ({ plaintext: pt, state } = signWrite(this.identity, repoId, payloadVersion, keyEpoch, withAdmission(pt, admission), signed.members, signed.prev));
+    }
     const { iv, ciphertext } = encryptPayload(dataKey, repoId, payloadVersion, keyEpoch, pt);
     return { envelope: { repoId, payloadVersion, keyEpoch, iv: encodeStd(iv), ciphertext: encodeStd(ciphertext) }, state };
   }
@@ -230,6 +234,7 @@ export class Session {
       highEpoch: Math.max(prev?.highEpoch ?? 0, manifest.keyEpoch),
       pinned,
       ledger: ledger ?? prev?.ledger ?? new Map(),
+      ...(prev?.admission === undefined ? {} : { admission: prev.admission }),
     };
     this.repos.set(key, state);
     this.hold(manifest.repoId, dataKey);
@@ -277,8 +282,13 @@ export class Session {
     const ledger = prev?.ledger ?? new Map();
     const served = { repoId, payloadVersion: m.payloadVersion, keyEpoch: m.keyEpoch, members: m.members, marked: MANIFEST_MARK in m };
     const body = checkServed(ledger, prev?.manifest.members, served, pt, d.unsignedPolicy, report);
+    const accepted = ledger.get(m.payloadVersion);
+    const listed = m.members.some((e) => e.ed25519PublicKey === this.identity.memberId);
+    const admission = prev?.admission ?? (accepted !== undefined && accepted.writer !== this.identity.memberId && listed ? { state: accepted, members: m.members.map((e) => ({ ed25519PublicKey: e.ed25519PublicKey, x25519PublicKey: e.x25519PublicKey })) } : undefined);
     const alts = this.parsePayload(body, m.shareRefreshTokens);
-    return { state: this.remember(server, m, dataKey, alts, ledger), unchanged: false };
+    const state = this.remember(server, m, dataKey, alts, ledger);
+    if (admission !== undefined) state.admission = admission;
+    return { state, unchanged: false };
   }
 
   private parsePayload(pt: Buffer, share: unknown): Alt[] {
@@ -365,7 +375,9 @@ export class Session {
     for (let attempt = 1; defences.signWrites; attempt++) {
       // A signed roster change is a push carrying the new roster (addMember carries no payload).
       const { state } = await this.fetchState(server, repoId, defences);
-      if (state.manifest.members.some((e) => e.ed25519PublicKey === invite.ed25519PublicKey)) return { members: state.manifest.members.map((e) => e.ed25519PublicKey) };
+      const present = state.manifest.members.find((e) => e.ed25519PublicKey === invite.ed25519PublicKey);
+      if (present !== undefined && present.x25519PublicKey !== invite.x25519PublicKey) throw new ClientError("key_changed", "the member is already present with another X25519 key");
+      if (present !== undefined) return { members: state.manifest.members.map((e) => e.ed25519PublicKey) };
       await this.checkBinding(server, { ...invite, keyBindingSig: binding }, defences);
       const entry = this.entryFor(state.dataKey, { ...invite, keyBindingSig: binding }, state.manifest.keyEpoch);
       const members = [...state.manifest.members, entry];

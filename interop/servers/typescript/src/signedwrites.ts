@@ -17,19 +17,31 @@ export interface RosterMember {
   x25519PublicKey: string;
 }
 
+/** A signed state as evidence (the SDK's field names): enough to re-verify it without the plaintext. */
 export interface SignedState {
+  repoId: string;
   payloadVersion: number;
+  keyEpoch: number;
   writer: string;
-  roster: string;
+  rosterHash: string;
   prev: string;
   signature: string;
+  contentHash: string;
   stateHash: string;
+}
+
+/** The first signed state (by another member) that listed this actor, and that roster. */
+export interface Admission {
+  state: SignedState;
+  members: RosterMember[];
 }
 
 /** The signed states one actor accepted for one repository (by version). */
 export type Ledger = Map<number, SignedState>;
 
 export const MANIFEST_MARK = "signedWrites";
+/** The payload-body member carrying the writer's admission. */
+export const ADMISSION = "signedWriteAdmission";
 const MARK = '{"signedWrite":';
 const RECORD = /^\{"signedWrite":\{"v":1,"writer":"([^"]{44})","roster":"([^"]{44})","prev":"([^"]{44})","signature":"([^"]{88})"\},(?=")/;
 const GENESIS = Buffer.alloc(32);
@@ -80,16 +92,36 @@ export function signWrite(
   const roster = rosterHash(members);
   const prevHash = prev === undefined ? GENESIS : raw32(prev.stateHash);
   const t = transcript(repoId, version, epoch, body, roster, prevHash, identity.ed25519Public);
-  const state: SignedState = {
-    payloadVersion: version,
-    writer: identity.memberId,
-    roster: encodeStd(roster),
-    prev: encodeStd(prevHash),
-    signature: encodeStd(identity.sign(t)),
-    stateHash: encodeStd(sha256(t)),
-  };
-  const record = `{"signedWrite":{"v":1,"writer":"${state.writer}","roster":"${state.roster}","prev":"${state.prev}","signature":"${state.signature}"},`;
+  const state = evidence(repoId, version, epoch, identity.ed25519Public, roster, prevHash, identity.sign(t), body, t);
+  const record = `{"signedWrite":{"v":1,"writer":"${state.writer}","roster":"${state.rosterHash}","prev":"${state.prev}","signature":"${state.signature}"},`;
   return { plaintext: Buffer.concat([Buffer.from(record), body.subarray(1)]), state };
+}
+
+function evidence(repoId: string, version: number, epoch: number, writer: Buffer, roster: Buffer, prev: Buffer, signature: Buffer, body: Buffer, t: Buffer): SignedState {
+  const b = encodeStd;
+  return { repoId, payloadVersion: version, keyEpoch: epoch, writer: b(writer), rosterHash: b(roster), prev: b(prev), signature: b(signature), contentHash: b(sha256(body)), stateHash: b(sha256(t)) };
+}
+
+/** `body` with the writer's admission as its last member (compact JSON). */
+export function withAdmission(body: Buffer, admission: Admission | undefined): Buffer {
+  if (admission === undefined) return body;
+  return Buffer.concat([body.subarray(0, body.length - 1), Buffer.from(`,"${ADMISSION}":${JSON.stringify(admission)}}`)]);
+}
+
+/** Whether `body` carries a verifying admission of `writer` signed by a member of `previous`. */
+function admitted(repoId: string, writer: string, previous: string[], body: Buffer): boolean {
+  try {
+    const a = JSON.parse(body.toString("utf8"))?.[ADMISSION] as Admission | undefined;
+    if (a === undefined || a.state.repoId !== repoId || !previous.includes(a.state.writer)) return false;
+    if (!a.members.some((m) => m.ed25519PublicKey === writer) || encodeStd(rosterHash(a.members)) !== a.state.rosterHash) return false;
+    const s = a.state;
+    const fields = [Buffer.from("avp/signed-write/v1"), Buffer.from(s.repoId, "utf8"), u64(s.payloadVersion), u64(s.keyEpoch), raw32(s.contentHash), raw32(s.rosterHash), raw32(s.prev), raw32(s.writer)];
+    const t = Buffer.concat(fields.map(lp));
+    const signature = decodeStd(s.signature);
+    return signature !== null && encodeStd(sha256(t)) === s.stateHash && verifyStrict(raw32(s.writer), t, signature);
+  } catch {
+    return false;
+  }
 }
 
 /** Split and verify a decrypted plaintext: null when unsigned, else the state and the body. */
@@ -106,8 +138,7 @@ function verifyRecord(repoId: string, version: number, epoch: number, plaintext:
   const body = Buffer.concat([Buffer.from("{"), plaintext.subarray((match as RegExpExecArray)[0].length)]);
   const t = transcript(repoId, version, epoch, body, roster, prev, writer);
   if (!verifyStrict(writer, t, signature)) throw fail("write_unauthenticated", "the write's signature does not verify");
-  const state = { payloadVersion: version, writer: encodeStd(writer), roster: encodeStd(roster), prev: encodeStd(prev), signature: encodeStd(signature), stateHash: encodeStd(sha256(t)) };
-  return { state, body };
+  return { state: evidence(repoId, version, epoch, writer, roster, prev, signature, body, t), body };
 }
 
 export interface ServedState {
@@ -143,7 +174,8 @@ export function checkServed(
   checkRoster(state, served.members, unsigned);
   const ids = (ms: RosterMember[]): string[] => ms.map((m) => m.ed25519PublicKey).sort();
   const allowed = ids(previous ?? served.members);
-  if (!allowed.includes(state.writer)) {
+  // A member added in a version this actor did not see carries its admission.
+  if (!allowed.includes(state.writer) && !(previous !== undefined && admitted(served.repoId, state.writer, allowed, body))) {
     const changed = previous !== undefined && allowed.join() !== ids(served.members).join();
     throw changed
       ? fail("roster_unauthenticated", "the roster changed in a write not signed by a member of the previous roster")
@@ -159,5 +191,5 @@ export function checkServed(
 
 /** The served roster must be the signed one (an "unchanged" pull checks only this). */
 export function checkRoster(state: SignedState, members: RosterMember[], unsigned: (code: SignedWriteCode, message: string) => void): void {
-  if (encodeStd(rosterHash(members)) !== state.roster) unsigned("roster_unauthenticated", "the served roster is not the one the last write was signed with");
+  if (encodeStd(rosterHash(members)) !== state.rosterHash) unsigned("roster_unauthenticated", "the served roster is not the one the last write was signed with");
 }

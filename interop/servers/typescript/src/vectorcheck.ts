@@ -333,7 +333,7 @@ const CHECKERS: Record<string, (doc: Case) => Check[]> = {
 /** A signed-writes case through the actor's own verification (and, for accept cases, its signing). */
 function checkSignedWrite(c: Case): void {
   const ledger: Ledger = new Map();
-  const stateAt = (payloadVersion: number, stateHash: string) => ({ payloadVersion, writer: "", roster: "", prev: "", signature: "", stateHash });
+  const stateAt = (payloadVersion: number, stateHash: string) => ({ repoId: c["repoId"], payloadVersion, keyEpoch: 0, writer: "", rosterHash: "", prev: "", signature: "", contentHash: "", stateHash });
   if (c["heldPrev"] !== null) ledger.set(c["payloadVersion"] - 1, stateAt(c["payloadVersion"] - 1, c["heldPrev"]));
   const served = { repoId: c["repoId"], payloadVersion: c["payloadVersion"], keyEpoch: c["keyEpoch"], members: c["members"], marked: c["everSigned"] };
   const verify = (): Buffer => checkServed(ledger, c["previousMembers"] ?? undefined, served, Buffer.from(c["plaintextUtf8"], "utf8"), "refuse", () => undefined);
