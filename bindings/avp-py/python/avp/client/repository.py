@@ -373,11 +373,12 @@ class Repository:
             if stored_envelope is None:
                 raise ProtocolError("the server answered 'unchanged' to a client that holds nothing")
             envelope = stored_envelope
-        elif stored_envelope is not None and envelope.payload_version == stored_envelope.payload_version:
-            if envelope != stored_envelope:  # one version, two contents: a forked history
-                raise ProtocolError(
-                    f"the server served a second envelope for version {envelope.payload_version}"
-                )
+        # One version, two contents: a forked history (fork_detected when both are signed, below).
+        second = (
+            stored_envelope is not None
+            and envelope.payload_version == stored_envelope.payload_version
+            and envelope != stored_envelope
+        )
         defences.check_envelope(manifest, envelope)
         previous = (
             VaultManifest.from_dict(loads_strict(state.manifest, ProtocolError))
@@ -386,6 +387,8 @@ class Repository:
         )
         verifier = signing.Verifier(self.ledger, self._owner, self._client.unsigned_policy, self._progress)
         body, _ = verifier.check(previous, manifest, open_plaintext(envelope, data_key))
+        if second:
+            raise ProtocolError(f"the server served a second envelope for version {envelope.payload_version}")
         payload = VaultPayload.from_json(body)
         if state is not None and state.manifest is not None:
             for member in fresh:  # the roster is not signed in AVP 0.4: make additions visible

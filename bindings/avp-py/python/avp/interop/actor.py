@@ -88,15 +88,20 @@ class PythonActor:
         return repo
 
     def _with_options(self, args: dict[str, Any], action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        """Apply ``requireBinding`` for one operation (the SDK's default otherwise)."""
+        """Apply ``requireBinding``, ``signWrites`` and ``unsignedPolicy`` for one operation (the SDK's
+        defaults otherwise)."""
         client = self.client
-        saved = client.require_binding
+        saved = (client.require_binding, client.sign_writes, client.unsigned_policy)
         if isinstance(args.get("requireBinding"), bool):
             client.require_binding = args["requireBinding"]
+        if isinstance(args.get("signWrites"), bool):
+            client.sign_writes = args["signWrites"]
+        if args.get("unsignedPolicy") in ("refuse", "report"):
+            client.unsigned_policy = args["unsignedPolicy"]
         try:
             return action()
         finally:
-            client.require_binding = saved
+            client.require_binding, client.sign_writes, client.unsigned_policy = saved
 
     @staticmethod
     def _snapshot(snap: Snapshot) -> dict[str, Any]:

@@ -25,6 +25,8 @@ class Outcome(str, enum.Enum):
 class Level(str, enum.Enum):
     MUST = "MUST"
     SHOULD = "SHOULD"
+    #: An optional extension (docs/extensions/): reported like a SHOULD, never required of a peer.
+    EXTENSION = "extension"
 
 
 class Kind(str, enum.Enum):
@@ -95,5 +97,5 @@ class CaseResult:
 
 
 def outcome_for_failure(level: Level, strict: bool) -> Outcome:
-    """A broken MUST fails; a broken SHOULD fails only under --strict."""
+    """A broken MUST fails; a broken SHOULD or extension fails only under --strict."""
     return Outcome.FAIL if level is Level.MUST or strict else Outcome.WARN

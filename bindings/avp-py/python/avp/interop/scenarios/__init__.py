@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from avp.interop.scenarios import adversarial, features, lifecycle
+from avp.interop.scenarios import adversarial, features, lifecycle, signedwrites
 from avp.interop.scenarios.engine import SCENARIOS, SLOTS, Scenario, run_case, transcript_identities
 
 # the matrix reads best from the basics to the attacks
-_ORDER = [lifecycle.__name__, features.__name__, adversarial.__name__]
+_ORDER = [lifecycle.__name__, features.__name__, adversarial.__name__, signedwrites.__name__]
 SCENARIOS.sort(key=lambda s: _ORDER.index(s.func.__module__))
 
 __all__ = [
@@ -17,5 +17,6 @@ __all__ = [
     "features",
     "lifecycle",
     "run_case",
+    "signedwrites",
     "transcript_identities",
 ]
