@@ -14,10 +14,11 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
-from avp import crypto, federation
+from avp import _native, crypto, federation
 from avp.crypto import hazmat
 from avp.errors import AvpError, InvalidTag
 from avp.identity import Identity
+from avp.vectors import signedwrites as signed_vectors
 from avp.vectors.seeds import expand  # the documented plaintext expansion of the size sweep
 
 Result = tuple[str, Optional[str]]
@@ -386,6 +387,35 @@ def transcript(doc: dict[str, Any]) -> Iterator[Result]:
     yield from _each(doc["cases"], check)
 
 
+def signed_writes(doc: dict[str, Any]) -> Iterator[Result]:
+    """The SDK's verification order (signature, roster, writer, chain) and, for accept cases, its signing."""
+
+    def check(c: dict[str, Any]) -> Optional[str]:
+        verdict, state = signed_vectors.verify(c)
+        if c["verdict"] == "reject":
+            return _want(verdict == c["expectedError"], f"refused with {verdict}, not {c['expectedError']}")
+        if verdict != "accept" or state is None:
+            return f"refused with {verdict}"
+        seed = _h(c["writerSeedHex"])
+        writer = Identity.from_seeds(seed, hashlib.sha256(seed).digest())
+        members = [(_b(m["ed25519PublicKey"]), _b(m["x25519PublicKey"])) for m in c["members"]]
+        plaintext, signed = _native.signed_write_sign(
+            writer,
+            c["repoId"],
+            c["payloadVersion"],
+            c["keyEpoch"],
+            c["bodyUtf8"].encode(),
+            members,
+            _b(c["prev"]),
+        )
+        same = plaintext == c["plaintextUtf8"].encode() and signed[5].hex() == c["stateHashHex"]
+        return _want(
+            same and state["stateHashHex"] == c["stateHashHex"], "signed plaintext or state hash differs"
+        )
+
+    return _each(doc["cases"], check)
+
+
 CHECKERS: dict[str, Checker] = {
     "aad.json": aad,
     "key-binding-message.json": key_binding_message,
@@ -402,6 +432,7 @@ CHECKERS: dict[str, Checker] = {
     "negative.json": negative,
     "identity.json": identity,
     "transcript.json": transcript,
+    "signed-writes.json": signed_writes,
 }
 
 
