@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from avp import crypto
 from avp.client import signing
-from avp.client.repository import seal_envelope
 from avp.errors import DowngradeDetected, ForkDetected, RosterUnauthenticated, WriteUnauthenticated
 from avp.identity import Identity
-from avp.models import MemberEntry, PullResponse
+from avp.interop.scenarios.signedwrites import forge_new_epoch
+from avp.models import PullResponse
 
 from . import signed_reference
 from .conftest import ClientFactory, alt
@@ -26,29 +26,10 @@ def b64(raw: bytes) -> str:
     return crypto.b64encode(raw)
 
 
-def new_epoch_of_its_own(body: Any, signer: Identity | None = None, admission: Any = None) -> Any:
-    """What a malicious server can build from public keys alone: the next version at a new epoch,
-    a data key of its choice wrapped to every member, contents of its choice (signed, if asked,
-    by a key that is not a member)."""
-    out = copy.deepcopy(body)
-    manifest = out["manifest"]
-    version, epoch = manifest["payloadVersion"] + 1, manifest["keyEpoch"] + 1
-    key = crypto.generate_data_key()
-    for entry in manifest["members"]:
-        x = crypto.b64decode_strict(entry["x25519PublicKey"], 32)
-        entry["wrappedDataKey"] = crypto.wrap_key(key, x).to_dict()
-        entry["keyEpoch"] = epoch
-    manifest["payloadVersion"], manifest["keyEpoch"] = version, epoch
-    members = [MemberEntry.from_dict(m) for m in manifest["members"]]
-
-    def sign(plaintext: bytes) -> bytes:
-        assert signer is not None
-        body = signing.with_admission(plaintext, admission)
-        return signing.sign(signer, manifest["repoId"], version, epoch, body, members, None)[0]
-
-    fake = seal_envelope(key, manifest["repoId"], version, epoch, [alt(66)], sign if signer else None)
-    out["envelope"], out["unchanged"] = fake.to_dict(), False
-    return out
+def served(client: Any, url: str, repo_id: str) -> PullResponse:
+    """The full state as the server holds it (a pull from version 0, no client checks)."""
+    body = {"repoId": repo_id, "knownPayloadVersion": 0}
+    return PullResponse.from_dict(client.transport.call(url, "POST", f"/v1/repos/{repo_id}/pull", body))
 
 
 def test_servers_keep_the_manifest_mark_and_the_signature_verifies_independently(
@@ -57,28 +38,14 @@ def test_servers_keep_the_manifest_mark_and_the_signature_verifies_independently
     """Both servers store and return the unknown manifest field; pyca verifies the record."""
     alice = make_client("alice")
     repo = alice.create_repo(server_url, [alt(1)])
-    served = PullResponse.from_dict(
-        alice.transport.call(
-            server_url,
-            "POST",
-            f"/v1/repos/{repo.repo_id}/pull",
-            {"repoId": repo.repo_id, "knownPayloadVersion": 0},
-        )
-    )
-    assert served.manifest.extra == {"signedWrites": {"v": 1}}
+    stored = served(alice, server_url, repo.repo_id)
+    assert stored.manifest.extra == {"signedWrites": {"v": 1}}
     repo.update(lambda alts: [*alts, alt(2)])
     state = repo.ledger.state(2)
     assert state is not None and state.verifies()
     first = repo.ledger.state(1)
     assert first is not None and state.prev == first.state_hash  # the chain
-    envelope = PullResponse.from_dict(
-        alice.transport.call(
-            server_url,
-            "POST",
-            f"/v1/repos/{repo.repo_id}/pull",
-            {"repoId": repo.repo_id, "knownPayloadVersion": 0},
-        )
-    ).envelope
+    envelope = served(alice, server_url, repo.repo_id).envelope
     assert envelope is not None
     raw = crypto.open_payload(
         repo.held_data_keys()[0],
@@ -88,19 +55,19 @@ def test_servers_keep_the_manifest_mark_and_the_signature_verifies_independently
         crypto.b64decode_strict(envelope.iv),
         crypto.b64decode_strict(envelope.ciphertext),
     )
-    checked = signed_reference.verify(repo.repo_id, 2, 0, raw, [m.to_dict() for m in served.manifest.members])
+    checked = signed_reference.verify(repo.repo_id, 2, 0, raw, [m.to_dict() for m in stored.manifest.members])
     assert checked["record"]["stateHash"] == state.state_hash
 
 
 def test_substituted_contents_under_a_new_epoch(make_client: ClientFactory, proxy: HostileProxy) -> None:
     alice = make_client("alice")
     repo = alice.create_repo(proxy.url, [alt(1)])
-    proxy.rewrite("pull", new_epoch_of_its_own)
+    proxy.rewrite("pull", lambda body: forge_new_epoch(body, None))
     with pytest.raises(DowngradeDetected):  # unsigned contents in a signed repository
         repo.pull()
     proxy.clear()
     outsider = Identity.generate()
-    proxy.rewrite("pull", lambda body: new_epoch_of_its_own(body, outsider))
+    proxy.rewrite("pull", lambda body: forge_new_epoch(body, outsider))
     with pytest.raises(WriteUnauthenticated):  # signed, but not by a member
         repo.pull()
     proxy.clear()
@@ -135,7 +102,7 @@ def test_an_injected_member(make_client: ClientFactory, proxy: HostileProxy) -> 
         bob.join(repo.locator_token())
     proxy.clear()
     # Mallory signs a new state with herself in the roster: not a member of the previous roster.
-    proxy.rewrite("pull", lambda body: new_epoch_of_its_own(inject(body), mallory))
+    proxy.rewrite("pull", lambda body: forge_new_epoch(inject(body), mallory))
     with pytest.raises(RosterUnauthenticated):
         repo.pull()
 
@@ -203,7 +170,7 @@ def test_a_joiner_refuses_an_unsigned_state_in_a_repository_marked_signed(
     alice, bob = make_client("alice"), make_client("bob")
     repo = alice.create_repo(proxy.url, [alt(1)])
     repo.add_member(bob.invite_token())
-    proxy.rewrite("pull", new_epoch_of_its_own)
+    proxy.rewrite("pull", lambda body: forge_new_epoch(body, None))
     with pytest.raises(DowngradeDetected):  # first contact: the manifest's mark is the only clue
         bob.join(repo.locator_token())
     assert b64(bytes(32)) == signing.SignedState.from_dict(repo.ledger.evidence()["signedStates"][0]).prev
@@ -238,7 +205,7 @@ def test_a_member_added_in_a_version_not_seen_proves_its_admission(
                 "keyEpoch": out["manifest"]["keyEpoch"],
             }
         )
-        return new_epoch_of_its_own(out, mallory, admission)
+        return forge_new_epoch(out, mallory, admission)
 
     proxy.rewrite("pull", mallory_writes)
     with pytest.raises(RosterUnauthenticated):

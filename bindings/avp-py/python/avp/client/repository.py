@@ -415,29 +415,31 @@ class Repository:
     # --- push and update ----------------------------------------------------------------------------
     def push(self, alts: Sequence[AltAccount]) -> PushResult:
         """Replace the alt list: one attempt at the last pulled version (a conflict is returned)."""
-        current = self._ensure_current()
+        return self._push(self._ensure_current(), alts, None)
+
+    def _push(
+        self, current: _Current, alts: Sequence[AltAccount], members: Optional[tuple[MemberEntry, ...]]
+    ) -> PushResult:
+        """One push at ``current``'s version; with ``members``, also the new roster (``rotatedMembers``)."""
         manifest = current.manifest
         policy_on = manifest.share_refresh_tokens is True
         new_version = manifest.payload_version + 1
         kept = apply_refresh_policy(alts, policy_on)
-        envelope, signed = self.seal_write(
-            current.data_key, new_version, manifest.key_epoch, kept, manifest.members
-        )
-        answer = PushResponse.from_dict(
-            self._post(
-                "push",
-                {
-                    "repoId": self.repo_id,
-                    "envelope": envelope.to_dict(),
-                    "expectedPayloadVersion": manifest.payload_version,
-                },
-            )
-        )
+        roster = manifest.members if members is None else members
+        envelope, signed = self.seal_write(current.data_key, new_version, manifest.key_epoch, kept, roster)
+        body: dict[str, object] = {
+            "repoId": self.repo_id,
+            "envelope": envelope.to_dict(),
+            "expectedPayloadVersion": manifest.payload_version,
+        }
+        if members is not None:
+            body["rotatedMembers"] = [m.to_dict() for m in members]
+        answer = PushResponse.from_dict(self._post("push", body))
         defences.check_counters(self._state(), answer.payload_version, answer.key_epoch, "a push answer")
         if answer.accepted:
             if (answer.payload_version, answer.key_epoch) != (new_version, manifest.key_epoch):
                 raise ProtocolError("the server accepted the push at other counters than the ones sent")
-            pushed = replace(manifest, payload_version=new_version)
+            pushed = replace(manifest, payload_version=new_version, members=roster)
             self.record_write(signed)
             self._commit(pushed, envelope, current.data_key, policy_on, {})
             self.snapshot = self._snapshot(pushed, kept, policy_on, unchanged=False)
@@ -550,31 +552,10 @@ class Repository:
         """Add ``entry`` as a signed write: version + 1 at the same epoch, ``rotatedMembers`` = the
         roster plus the joiner (addMember carries no payload, so it cannot carry a signature).
         The new roster, or None on a conflict."""
-        manifest = current.manifest
-        members = (*manifest.members, entry)
-        version = manifest.payload_version + 1
-        policy_on = manifest.share_refresh_tokens is True
-        alts = apply_refresh_policy(snapshot.alts, policy_on)
-        envelope, signed = self.seal_write(current.data_key, version, manifest.key_epoch, alts, members)
-        answer = PushResponse.from_dict(
-            self._post(
-                "push",
-                {
-                    "repoId": self.repo_id,
-                    "envelope": envelope.to_dict(),
-                    "expectedPayloadVersion": manifest.payload_version,
-                    "rotatedMembers": [m.to_dict() for m in members],
-                },
-            )
-        )
-        if not answer.accepted:
+        members = (*current.manifest.members, entry)
+        if not self._push(current, snapshot.alts, members).accepted:
             return None
-        if (answer.payload_version, answer.key_epoch) != (version, manifest.key_epoch):
-            raise ProtocolError("the server accepted the push at other counters than the ones sent")
-        self.record_write(signed)
-        grown = replace(manifest, payload_version=version, members=members)
-        self._commit(grown, envelope, current.data_key, policy_on, {})
-        return tuple(grown.member_ids)
+        return tuple(m.member_id for m in members)
 
     def remove_member(self, member_id: str, *, max_attempts: Optional[int] = None) -> RemoveResult:
         """Remove a member and rotate: new data key, epoch + 1, version + 1, re-wrap to everyone left.

@@ -21,10 +21,32 @@ from avp.interop.scenarios.engine import Context, scenario, usernames
 from avp.models import MemberEntry
 
 
+def forge_new_epoch(body: Any, signer: Optional[Identity], admission: Any = None) -> Any:
+    """What a malicious server builds from public keys alone, from a pull answer: the next version at
+    a new epoch, a data key of its choice wrapped to every served member, contents of its choice —
+    signed by ``signer`` (with ``admission`` in the body, if given) or unsigned."""
+    out = copy.deepcopy(body)
+    manifest = out["manifest"]
+    version, epoch = manifest["payloadVersion"] + 1, manifest["keyEpoch"] + 1
+    key = crypto.generate_data_key()
+    for entry in manifest["members"]:
+        x = crypto.b64decode_strict(entry["x25519PublicKey"], 32)
+        entry["wrappedDataKey"], entry["keyEpoch"] = crypto.wrap_key(key, x).to_dict(), epoch
+    manifest["payloadVersion"], manifest["keyEpoch"] = version, epoch
+    members = [MemberEntry.from_dict(m) for m in manifest["members"]]
+
+    def sign(plaintext: bytes) -> bytes:
+        assert signer is not None
+        body = signing.with_admission(plaintext, admission)
+        return signing.sign(signer, manifest["repoId"], version, epoch, body, members, None)[0]
+
+    forged = seal_envelope(key, manifest["repoId"], version, epoch, [], sign if signer else None)
+    out["envelope"], out["unchanged"] = forged.to_dict(), False
+    return out
+
+
 class NewEpochOfItsOwn(Mode):
-    """Once armed, answer pulls with the next version at a new epoch: a data key of the proxy's
-    choice wrapped to every served member and contents of its choice — signed by ``signer`` (a
-    key that is not a member) or unsigned."""
+    """Once armed, answer pulls with :func:`forge_new_epoch`."""
 
     def __init__(self, signer: Optional[Identity]) -> None:
         self.signer = signer
@@ -34,25 +56,8 @@ class NewEpochOfItsOwn(Mode):
     def on_response(self, ex: Exchange, status: int, body: Any) -> Any:
         if not self.armed or ex.route != "pull" or status != 200 or not isinstance(body, dict):
             return body
-        out = copy.deepcopy(body)
-        manifest = out["manifest"]
-        version, epoch = manifest["payloadVersion"] + 1, manifest["keyEpoch"] + 1
-        key = crypto.generate_data_key()
-        for entry in manifest["members"]:
-            x = crypto.b64decode_strict(entry["x25519PublicKey"], 32)
-            entry["wrappedDataKey"], entry["keyEpoch"] = crypto.wrap_key(key, x).to_dict(), epoch
-        manifest["payloadVersion"], manifest["keyEpoch"] = version, epoch
-        members = [MemberEntry.from_dict(m) for m in manifest["members"]]
-        signer = self.signer
-
-        def sign(plaintext: bytes) -> bytes:
-            assert signer is not None
-            return signing.sign(signer, manifest["repoId"], version, epoch, plaintext, members, None)[0]
-
-        forged = seal_envelope(key, manifest["repoId"], version, epoch, [], sign if signer else None)
-        out["envelope"], out["unchanged"] = forged.to_dict(), False
         self.served = True
-        return out
+        return forge_new_epoch(body, self.signer)
 
 
 class InjectMember(Mode):
@@ -117,6 +122,18 @@ class Branch(Mode):
         return out
 
 
+def _forged_epoch(ctx: Context, signer: Optional[Identity], code: str) -> None:
+    """alice writes twice (signed) through the proxy, then is served a forged new epoch."""
+    mode = NewEpochOfItsOwn(signer)
+    with ctx.proxy(mode) as url:
+        repo = ctx.repo_id("forged")
+        ctx.call("alice", "create_repo", server=url, repoId=repo, alts=[alt("mine")])
+        ctx.call("alice", "update", server=url, repoId=repo, addAlts=[alt("mine2")])
+        mode.armed = True
+        ctx.call_error("alice", "pull", {code}, step="alice.pull of a forged epoch", server=url, repoId=repo)
+    ctx.require(mode.served, "proxy", "a forged epoch served", "never served")
+
+
 @scenario(
     "ext.signed-writes.substituted-contents",
     "a new epoch with the server's data key and contents signed by a non-member: write_unauthenticated",
@@ -124,20 +141,7 @@ class Branch(Mode):
     level=Level.EXTENSION,
 )
 def substituted_contents(ctx: Context) -> None:
-    mode = NewEpochOfItsOwn(Identity.generate())
-    with ctx.proxy(mode) as url:
-        repo = ctx.repo_id("subst-contents")
-        ctx.call("alice", "create_repo", server=url, repoId=repo, alts=[alt("mine")])
-        mode.armed = True
-        ctx.call_error(
-            "alice",
-            "pull",
-            {"write_unauthenticated"},
-            step="alice.pull of forged contents",
-            server=url,
-            repoId=repo,
-        )
-    ctx.require(mode.served, "proxy", "forged contents served", "never served")
+    _forged_epoch(ctx, Identity.generate(), "write_unauthenticated")
 
 
 @scenario(
@@ -147,21 +151,7 @@ def substituted_contents(ctx: Context) -> None:
     level=Level.EXTENSION,
 )
 def stripped_signatures(ctx: Context) -> None:
-    mode = NewEpochOfItsOwn(None)
-    with ctx.proxy(mode) as url:
-        repo = ctx.repo_id("stripped")
-        ctx.call("alice", "create_repo", server=url, repoId=repo, alts=[alt("mine")])
-        ctx.call("alice", "update", server=url, repoId=repo, addAlts=[alt("mine2")])
-        mode.armed = True
-        ctx.call_error(
-            "alice",
-            "pull",
-            {"downgrade_detected"},
-            step="alice.pull of an unsigned state",
-            server=url,
-            repoId=repo,
-        )
-    ctx.require(mode.served, "proxy", "an unsigned state served", "never served")
+    _forged_epoch(ctx, None, "downgrade_detected")
 
 
 @scenario(
