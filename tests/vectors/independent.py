@@ -457,6 +457,28 @@ def signed_transcript(c: dict[str, Any], content: bytes, roster: bytes, prev: by
     return b"".join(_lp(f) for f in (*fields, content, roster, prev, writer))
 
 
+def signed_admission(c: dict[str, Any], writer: bytes, known: list[bytes], body: bytes) -> bool:
+    """The body's admission: a state signed by a known member whose roster lists the writer."""
+    try:
+        admission = json.loads(body)["signedWriteAdmission"]
+        state, members = admission["state"], admission["members"]
+        admitter = strict_b64(state["writer"], 32)
+        listed = writer in [strict_b64(m["ed25519PublicKey"], 32) for m in members]
+        roster = strict_b64(state["rosterHash"], 32)
+        fields = (strict_b64(state[k], 32) for k in ("contentHash", "prev"))
+        transcript = signed_transcript(state, next(fields), roster, next(fields), admitter)
+    except (KeyError, TypeError, ValueError, Rejected):
+        return False
+    return (
+        state["repoId"] == c["repoId"]
+        and admitter in known
+        and listed
+        and signed_roster_hash(members) == roster
+        and hashlib.sha256(transcript).digest() == strict_b64(state["stateHash"], 32)
+        and strict_verify(admitter, transcript, strict_b64(state["signature"], 64))
+    )
+
+
 def verify_signed_write(c: dict[str, Any]) -> Optional[dict[str, bytes]]:
     """A verifying client's checks, in the document's order; None for an accepted unsigned state."""
     plaintext = c["plaintextUtf8"].encode()
@@ -482,6 +504,8 @@ def verify_signed_write(c: dict[str, Any]) -> Optional[dict[str, bytes]]:
         raise Rejected("roster_unauthenticated")
     previous = c["previousMembers"]
     allowed = served if previous is None else [strict_b64(m["ed25519PublicKey"], 32) for m in previous]
+    if writer not in allowed and previous is not None and signed_admission(c, writer, allowed, body):
+        allowed = [*allowed, writer]
     if writer not in allowed:
         changed = previous is not None and sorted(allowed) != sorted(served)
         raise Rejected("roster_unauthenticated" if changed else "write_unauthenticated")

@@ -652,6 +652,41 @@ fn roster_of(c: &Value, key: &str) -> Result<Vec<RosterEntry>, String> {
         .collect()
 }
 
+/// The body's admission of `writer`: a state signed by a `known` member whose roster lists it.
+fn admitted(c: &Value, writer: &[u8; 32], known: &[[u8; 32]], body: Vec<u8>) -> bool {
+    let check = || -> Result<bool, String> {
+        let doc: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+        let (state, members) = (
+            &doc["signedWriteAdmission"]["state"],
+            roster_of(&doc["signedWriteAdmission"], "members")?,
+        );
+        let key = |k: &str| arr::<32>(&b64(state, k)?, k);
+        let admitter = key("writer")?;
+        let transcript = signed::transcript(
+            s(state, "repoId")?,
+            counter(state, "payloadVersion")? as u64,
+            counter(state, "keyEpoch")? as u64,
+            &key("contentHash")?,
+            &key("rosterHash")?,
+            &key("prev")?,
+            &admitter,
+        )
+        .map_err(refused)?;
+        let hashed: [u8; 32] = Sha256::digest(&transcript).into();
+        Ok(s(state, "repoId")? == s(c, "repoId")?
+            && known.contains(&admitter)
+            && members.iter().any(|m| &m.0 == writer)
+            && signed::roster_hash(&members).map_err(refused)? == key("rosterHash")?
+            && hashed == key("stateHash")?
+            && ed25519::verify(
+                &admitter,
+                &transcript,
+                &arr(&b64(state, "signature")?, "signature")?,
+            ))
+    };
+    check().unwrap_or(false)
+}
+
 /// A verifying client's checks in the extension document's order: the signed state, if any.
 fn verify_signed_write(c: &Value) -> Result<Option<signed::SignedState>, Error> {
     let counter_of = |key: &str| counter(c, key).unwrap_or(i128::MAX) as u64;
@@ -662,7 +697,7 @@ fn verify_signed_write(c: &Value) -> Result<Option<signed::SignedState>, Error> 
         counter_of("keyEpoch"),
         plaintext,
     )?;
-    let Some((state, _)) = verified else {
+    let Some((state, body)) = verified else {
         if c["everSigned"] == true {
             return Err(Error::DowngradeDetected("unsigned".into()));
         }
@@ -672,10 +707,16 @@ fn verify_signed_write(c: &Value) -> Result<Option<signed::SignedState>, Error> 
     let members = roster_of(c, "members").map_err(malformed)?;
     signed::check_roster(&state.record.roster, &members)?;
     let ids = |r: &[RosterEntry]| r.iter().map(|m| m.0).collect::<Vec<_>>();
-    let previous = match c["previousMembers"].is_null() {
+    let mut previous = match c["previousMembers"].is_null() {
         true => None,
         false => Some(ids(&roster_of(c, "previousMembers").map_err(malformed)?)),
     };
+    if let Some(known) = previous.as_mut() {
+        let writer = state.record.writer;
+        if !known.contains(&writer) && admitted(c, &writer, known, body) {
+            known.push(writer); // added in a version this client did not see
+        }
+    }
     signed::authorize(&state.record.writer, previous.as_deref(), &ids(&members))?;
     if !c["heldPrev"].is_null() {
         let held = arr(&b64(c, "heldPrev").map_err(malformed)?, "heldPrev").map_err(malformed)?;

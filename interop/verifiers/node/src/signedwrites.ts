@@ -35,6 +35,27 @@ function ids(members: Member[]): string[] {
   return members.map((m) => b64(strictB64(m.ed25519PublicKey, 32))).sort();
 }
 
+/** The body's admission of `writer`: a state signed by a `known` member whose roster lists it. */
+function admitted(c: any, writer: string, known: string[], body: Buffer): boolean {
+  try {
+    const { state, members } = JSON.parse(body.toString("utf8")).signedWriteAdmission;
+    const admitter = strictB64(state.writer, 32);
+    const header = [Buffer.from("avp/signed-write/v1"), Buffer.from(state.repoId, "utf8"), u64(state.payloadVersion), u64(state.keyEpoch)];
+    const hashes = ["contentHash", "rosterHash", "prev"].map((k) => strictB64(state[k], 32));
+    const transcript = Buffer.concat([...header, ...hashes, admitter].map(lp));
+    return (
+      state.repoId === c.repoId &&
+      known.includes(b64(admitter)) &&
+      members.some((m: Member) => m.ed25519PublicKey === writer) &&
+      rosterHash(members).equals(strictB64(state.rosterHash, 32)) &&
+      sha256(transcript).equals(strictB64(state.stateHash, 32)) &&
+      strictVerify(admitter, transcript, strictB64(state.signature, 64))
+    );
+  } catch {
+    return false;
+  }
+}
+
 interface State {
   writer: Buffer;
   prev: Buffer;
@@ -67,6 +88,9 @@ function verify(c: any): State | null {
   if (!rosterHash(c.members).equals(roster)) throw new Rejected("roster_unauthenticated");
   const served = ids(c.members);
   const allowed = c.previousMembers === null ? served : ids(c.previousMembers);
+  if (!allowed.includes(b64(writer)) && c.previousMembers !== null && admitted(c, b64(writer), allowed, body)) {
+    allowed.push(b64(writer)); // added in a version this client did not see
+  }
   if (!allowed.includes(b64(writer))) {
     const changed = c.previousMembers !== null && allowed.join() !== served.join();
     throw new Rejected(changed ? "roster_unauthenticated" : "write_unauthenticated");

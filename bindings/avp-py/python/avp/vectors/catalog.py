@@ -285,7 +285,8 @@ FILES: list[VectorFile] = [
         "stateHashHex and plaintextUtf8 byte for byte; a 'chain/*' case's prev is the previous one's state "
         "hash. reject cases: a verifying client given members (served roster), previousMembers (the roster "
         "it last accepted, null on first contact), heldPrev (the state hash it holds for version - 1) and "
-        "everSigned MUST refuse with expectedError.",
+        "everSigned MUST refuse with expectedError. A writer outside previousMembers is accepted only with "
+        "a valid 'signedWriteAdmission' in its body (admission/* and reject/admission-*).",
         "accept: every hash, the transcript, the signature and the plaintext; reject: the expected code",
         lambda: {"cases": signedwrites.signed_write_cases()},
     ),

@@ -14,6 +14,7 @@ import json
 from typing import Any, Optional
 
 from avp import Identity, _native
+from avp.client import signing
 from avp.errors import AvpError
 from avp.vectors import core
 from avp.vectors.actors import Actor, actor
@@ -33,8 +34,8 @@ def _raw(members: list[dict[str, str]]) -> list[tuple[bytes, bytes]]:
     ]
 
 
-def _body(alts: list[str], version: int) -> bytes:
-    return json.dumps(
+def _body(alts: list[str], version: int, admission: Optional[dict[str, Any]] = None) -> bytes:
+    body = json.dumps(
         {
             "alts": [
                 {"uuid": u, "username": u, "accessToken": "t", "type": "OFFLINE", "lastUsed": 0} for u in alts
@@ -43,6 +44,27 @@ def _body(alts: list[str], version: int) -> bytes:
         },
         separators=(",", ":"),
     ).encode()
+    return signing.with_admission(body, admission)
+
+
+def _admission(case: dict[str, Any]) -> dict[str, Any]:
+    """The admission a member added in ``case`` carries: that state as evidence, and its roster."""
+
+    def b64(hex_text: str) -> str:
+        return core.b64(bytes.fromhex(hex_text))
+
+    state = {
+        "repoId": case["repoId"],
+        "payloadVersion": case["payloadVersion"],
+        "keyEpoch": case["keyEpoch"],
+        "writer": case["writer"],
+        "rosterHash": b64(case["rosterHashHex"]),
+        "prev": case["prev"],
+        "signature": case["signature"],
+        "contentHash": b64(case["contentHashHex"]),
+        "stateHash": b64(case["stateHashHex"]),
+    }
+    return {"state": state, "members": case["members"]}
 
 
 def verify(c: dict[str, Any]) -> tuple[str, Optional[dict[str, Any]]]:
@@ -54,12 +76,15 @@ def verify(c: dict[str, Any]) -> tuple[str, Optional[dict[str, Any]]]:
         verified = _native.signed_write_verify(c["repoId"], c["payloadVersion"], c["keyEpoch"], plaintext)
         if verified is None:
             return ("downgrade_detected", None) if c["everSigned"] else ("accept", None)
-        (writer, roster, prev, _sig, content, state), _ = verified
+        (writer, roster, prev, _sig, content, state), body = verified
         _native.signed_write_check_roster(roster, members)
         previous = c["previousMembers"]
-        _native.signed_write_authorize(
-            writer, None if previous is None else [m for m, _ in _raw(previous)], [m for m, _ in members]
-        )
+        allowed = None if previous is None else [m for m, _ in _raw(previous)]
+        if allowed is not None and writer not in allowed:
+            known = {m["ed25519PublicKey"] for m in previous}
+            if signing.admitted(c["repoId"], core.b64(writer), known, json.loads(body)):
+                allowed.append(writer)  # added in a version this client did not see
+        _native.signed_write_authorize(writer, allowed, [m for m, _ in members])
         if c["heldPrev"] is not None:
             _native.signed_write_check_link(core.b64decode_strict(c["heldPrev"]), prev)
     except AvpError as err:
@@ -80,9 +105,10 @@ def _signed(
     members: list[Actor],
     prev: bytes,
     previous: Optional[list[Actor]],
+    admission: Optional[dict[str, Any]] = None,
 ) -> dict[str, Any]:
     identity = Identity.from_seeds(writer.ed25519_seed, writer.x25519_private)
-    body = _body(alts, version)
+    body = _body(alts, version, admission)
     roster = _roster(members)
     plaintext, (w, roster_hash, p, signature, content, state) = _native.signed_write_sign(
         identity, REPO, version, epoch, body, _raw(roster), prev
@@ -172,7 +198,29 @@ def signed_write_cases() -> list[dict[str, Any]]:
     unicode_repo = _signed(
         "first-contact/carol", carol, 7, 2, ["é"], [carol, alice], bytes.fromhex("11" * 32), None
     )
-    accepts = [create, push, add, by_bob, remove, unicode_repo]
+    # carol, added by bob in version 6 (which alice never saw), writes version 7 with her admission
+    add_carol = _signed("x", bob, 6, 1, ["a1"], [alice, bob, carol], GENESIS, [alice, bob])
+    after_add = bytes.fromhex(add_carol["stateHashHex"])
+    admitted = _signed(
+        "admission/carol-added-by-bob",
+        carol,
+        7,
+        1,
+        ["a1", "c1"],
+        [alice, bob, carol],
+        after_add,
+        [alice, bob],
+        _admission(add_carol),
+    )
+    by_mallory = _signed("x", mallory, 6, 1, ["m"], [alice, bob, carol], GENESIS, None)
+    without_carol = _signed("x", bob, 6, 1, ["b"], [alice, bob], GENESIS, None)
+    accepts = [create, push, add, by_bob, remove, unicode_repo, admitted]
+
+    def carol_admitted_by(admission_of: dict[str, Any]) -> str:
+        forged = _signed(
+            "x", carol, 7, 1, ["c1"], [alice, bob, carol], after_add, [alice, bob], _admission(admission_of)
+        )
+        return str(forged["plaintextUtf8"])
 
     tampered = add["plaintextUtf8"].replace('"a2"', '"a3"')
     bad_b64 = (
@@ -256,6 +304,20 @@ def signed_write_cases() -> list[dict[str, Any]]:
             "an unsigned payload after signed ones",
             "downgrade_detected",
             plaintextUtf8=push["bodyUtf8"],
+        ),
+        _reject(
+            admitted,
+            "reject/admission-by-outsider",
+            "carol's admission is a state signed by mallory, whom alice does not know",
+            "roster_unauthenticated",
+            plaintextUtf8=carol_admitted_by(by_mallory),
+        ),
+        _reject(
+            admitted,
+            "reject/admission-not-listing-writer",
+            "carol's admission is a state of bob's whose roster does not list her",
+            "roster_unauthenticated",
+            plaintextUtf8=carol_admitted_by(without_carol),
         ),
     ]
     for c in accepts:
