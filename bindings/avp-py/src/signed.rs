@@ -39,6 +39,17 @@ fn roster(members: &Bound<'_, PyAny>) -> PyResult<Vec<RosterEntry>> {
         .collect()
 }
 
+/// `(payloadVersion, keyEpoch)` as the crate takes them (range-checked).
+fn counters(
+    payload_version: &Bound<'_, PyAny>,
+    key_epoch: &Bound<'_, PyAny>,
+) -> PyResult<(u64, u64)> {
+    Ok((
+        counter(payload_version, "payloadVersion")? as u64,
+        counter(key_epoch, "keyEpoch")? as u64,
+    ))
+}
+
 fn ids(members: &Bound<'_, PyAny>) -> PyResult<Vec<[u8; 32]>> {
     members
         .try_iter()?
@@ -71,10 +82,11 @@ fn signed_write_transcript<'py>(
     prev: &Bound<'py, PyAny>,
     writer: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyBytes>> {
+    let (v, e) = counters(payload_version, key_epoch)?;
     let t = signed::transcript(
         repo_id,
-        counter(payload_version, "payloadVersion")? as u64,
-        counter(key_epoch, "keyEpoch")? as u64,
+        v,
+        e,
         &public32(content_hash, "contentHash")?,
         &public32(roster_hash, "rosterHash")?,
         &public32(prev, "prev")?,
@@ -97,11 +109,12 @@ fn signed_write_sign<'py>(
     members: &Bound<'py, PyAny>,
     prev: &Bound<'py, PyAny>,
 ) -> PyResult<(Bound<'py, PyBytes>, StateTuple<'py>)> {
+    let (v, e) = counters(payload_version, key_epoch)?;
     let (plaintext, state) = signed::sign(
         identity.keys().ed25519_seed(),
         repo_id,
-        counter(payload_version, "payloadVersion")? as u64,
-        counter(key_epoch, "keyEpoch")? as u64,
+        v,
+        e,
         &buf(body, "body")?,
         &roster(members)?,
         &public32(prev, "prev")?,
@@ -120,13 +133,8 @@ fn signed_write_verify<'py>(
     key_epoch: &Bound<'py, PyAny>,
     plaintext: &Bound<'py, PyAny>,
 ) -> PyResult<Option<(StateTuple<'py>, Bound<'py, PyBytes>)>> {
-    let verified = signed::verify(
-        repo_id,
-        counter(payload_version, "payloadVersion")? as u64,
-        counter(key_epoch, "keyEpoch")? as u64,
-        &buf(plaintext, "plaintext")?,
-    )
-    .py(py)?;
+    let (v, e) = counters(payload_version, key_epoch)?;
+    let verified = signed::verify(repo_id, v, e, &buf(plaintext, "plaintext")?).py(py)?;
     Ok(verified.map(|(state, body)| (state_tuple(py, &state), PyBytes::new(py, &body))))
 }
 
