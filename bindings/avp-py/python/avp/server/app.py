@@ -28,7 +28,7 @@ from starlette.types import Receive, Scope, Send
 
 from avp.crypto import ed25519_verify, is_low_order_x25519
 from avp.errors import AvpError, BadRequest, MethodNotAllowed, NotFound, QuotaExceeded, TooLarge, Unauthorized
-from avp.server import logs, wire
+from avp.server import http, logs, wire
 from avp.server.config import ServerConfig
 from avp.server.keys import load_seed
 from avp.server.store import Store, open_store
@@ -354,6 +354,7 @@ def create_app(config: ServerConfig, store: Optional[Store] = None) -> Starlette
         store = open_store(config.db)
         store.migrate()
     server = AvpServer(config, store)
+    http.configure(config.limits)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

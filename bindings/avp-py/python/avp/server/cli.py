@@ -57,6 +57,46 @@ def register(subparsers: Any) -> None:
     flag("limits.max_body_bytes", "--max-body-bytes", kind=int, help="largest request body")
     flag("limits.max_repos_per_member", "--max-repos-per-member", kind=int, help="repos a member may be in")
     flag("limits.max_members_per_repo", "--max-members-per-repo", kind=int, help="members per repository")
+    flag("limits.max_header_bytes", "--max-header-bytes", kind=int, help="request line + headers (431)")
+    flag("limits.max_headers", "--max-headers", kind=int, help="headers per request (431)")
+    flag(
+        "limits.header_timeout_seconds",
+        "--header-timeout",
+        kind=int,
+        help="seconds to send the headers (408)",
+    )
+    flag(
+        "limits.min_body_bytes_per_second",
+        "--min-body-rate",
+        kind=int,
+        help="bytes/s a body must keep up beyond the header timeout (408)",
+    )
+    flag(
+        "limits.idle_timeout_seconds",
+        "--idle-timeout",
+        kind=int,
+        help="seconds an idle connection stays open",
+    )
+    flag("limits.max_connections", "--max-connections", kind=int, help="open connections per process (503)")
+    flag("limits.login_burst", "--login-burst", kind=int, help="login requests per address at once (429)")
+    flag(
+        "limits.login_per_minute", "--login-per-minute", kind=int, help="login requests per address refilled"
+    )
+    flag("limits.create_burst", "--create-burst", kind=int, help="createRepo per address at once (429)")
+    flag("limits.create_per_minute", "--create-per-minute", kind=int, help="createRepo per address refilled")
+    flag("limits.max_repos", "--max-repos", kind=int, help="repositories on this server (507)")
+    flag(
+        "limits.max_member_entries",
+        "--max-member-entries",
+        kind=int,
+        help="member entries of all repos (507)",
+    )
+    flag(
+        "limits.max_stored_bytes",
+        "--max-stored-bytes",
+        kind=int,
+        help="manifest + envelope bytes stored (507)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -65,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
 
     from avp.server import logs
     from avp.server.app import app_from_env, create_app
+    from avp.server.http import GuardedHttpProtocol
     from avp.server.keys import load_seed
     from avp.server.store import open_store
 
@@ -94,6 +135,9 @@ def run(args: argparse.Namespace) -> int:
         "access_log": False,
         "server_header": False,
         "timeout_graceful_shutdown": 10,
+        "http": GuardedHttpProtocol,
+        "ws": "none",
+        "lifespan": "on",
     }
     if config.workers > 1:
         os.environ.update(to_env(config))
