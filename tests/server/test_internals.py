@@ -101,14 +101,11 @@ def test_store_concurrent_compare_and_set_has_one_winner(store: Store) -> None:
     assert results.count(True) == 1
 
 
-def test_store_nonce_is_taken_once_and_only_by_its_key(store: Store) -> None:
+def test_store_nonce_is_used_once(store: Store) -> None:
     now = time.time()
-    store.add_nonce(b"n" * 32, "alice", now + 60, now)
-    store.add_nonce(b"e" * 32, "alice", now - 1, now)
-    assert store.take_nonce(b"n" * 32, "mallory", now) is False
-    assert store.take_nonce(b"e" * 32, "alice", now) is False  # expired
-    results = all_at_once(8, lambda _: store.take_nonce(b"n" * 32, "alice", now))
+    results = all_at_once(8, lambda _: store.use_nonce(b"n" * 32, now + 60, now))
     assert results.count(True) == 1
+    assert store.use_nonce(b"m" * 32, now + 60, now) is True
 
 
 def test_store_signing_seed_is_settled_once(store: Store) -> None:
@@ -142,7 +139,7 @@ def test_sqlite_group_commit_undoes_only_the_failing_write(workdir: Path) -> Non
     errors: list[BaseException] = []
 
     def failing(conn: sqlite3.Connection) -> None:
-        conn.execute("INSERT INTO nonces VALUES (?, ?, ?)", (b"f" * 32, "mallory", now + 60))
+        conn.execute("INSERT INTO used_nonces VALUES (?, ?)", (b"f" * 32, now + 60))
         raise DuplicateRepo("fails after writing")
 
     def write(i: int) -> None:
@@ -150,15 +147,15 @@ def test_sqlite_group_commit_undoes_only_the_failing_write(workdir: Path) -> Non
             if i == 5:
                 store._write(failing)
             else:
-                store.add_nonce(bytes([i]) * 32, f"m{i}", now + 60, now)
+                assert store.use_nonce(bytes([i]) * 32, now + 60, now)
         except DuplicateRepo as err:
             errors.append(err)
 
     all_at_once(12, write)
     try:
         assert len(errors) == 1
-        assert store.take_nonce(b"f" * 32, "mallory", now) is False
-        assert all(store.take_nonce(bytes([i]) * 32, f"m{i}", now) for i in range(12) if i != 5)
+        assert store.use_nonce(b"f" * 32, now + 60, now) is True  # the failed write left nothing
+        assert not any(store.use_nonce(bytes([i]) * 32, now + 60, now) for i in range(12) if i != 5)
     finally:
         store.close()
 

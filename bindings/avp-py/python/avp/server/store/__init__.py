@@ -83,12 +83,9 @@ class Store(abc.ABC):
         """The persisted issuer seed; ``candidate`` is stored first when there is none yet."""
 
     @abc.abstractmethod
-    def add_nonce(self, nonce: bytes, member_id: str, expires_at: float, now: float) -> None:
-        """Record a challenge nonce (and, now and then, forget the expired ones)."""
-
-    @abc.abstractmethod
-    def take_nonce(self, nonce: bytes, member_id: str, now: float) -> bool:
-        """Atomically delete an unexpired nonce issued for ``member_id``; False when there is none."""
+    def use_nonce(self, nonce_id: bytes, expires_at: float, now: float) -> bool:
+        """Record a login nonce as used until ``expires_at``, atomically: False when it already
+        was. Now and then forgets the expired records and gives their space back."""
 
     @abc.abstractmethod
     def create_repo(self, record: RepoRecord, creator: str, max_repos_per_member: int) -> None:

@@ -15,7 +15,7 @@ class MemoryStore(Store):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._seed: Optional[bytes] = None
-        self._nonces: dict[bytes, tuple[str, float]] = {}
+        self._used_nonces: dict[bytes, float] = {}
         self._repos: dict[str, RepoRecord] = {}
         self._repos_of: dict[str, set[str]] = {}
 
@@ -31,18 +31,13 @@ class MemoryStore(Store):
                 self._seed = candidate
             return self._seed
 
-    def add_nonce(self, nonce: bytes, member_id: str, expires_at: float, now: float) -> None:
+    def use_nonce(self, nonce_id: bytes, expires_at: float, now: float) -> bool:
         with self._lock:
-            if len(self._nonces) % 1024 == 1023:
-                self._nonces = {n: v for n, v in self._nonces.items() if v[1] > now}
-            self._nonces[nonce] = (member_id, expires_at)
-
-    def take_nonce(self, nonce: bytes, member_id: str, now: float) -> bool:
-        with self._lock:
-            entry = self._nonces.get(nonce)
-            if entry is None or entry[0] != member_id or entry[1] <= now:
+            if len(self._used_nonces) % 1024 == 1023:
+                self._used_nonces = {n: e for n, e in self._used_nonces.items() if e > now}
+            if nonce_id in self._used_nonces:
                 return False
-            del self._nonces[nonce]
+            self._used_nonces[nonce_id] = expires_at
             return True
 
     def create_repo(self, record: RepoRecord, creator: str, max_repos_per_member: int) -> None:

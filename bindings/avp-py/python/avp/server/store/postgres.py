@@ -45,6 +45,12 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX repo_members_repo ON repo_members (repo_id);
     """,
+    # Challenges are self-authenticating (avp.server.nonces): only used nonces are kept.
+    """
+    DROP TABLE nonces;
+    CREATE TABLE used_nonces (id bytea PRIMARY KEY, expires_at double precision NOT NULL);
+    CREATE INDEX used_nonces_expiry ON used_nonces (expires_at);
+    """,
 )
 
 _INSERT_REPO = (
@@ -116,21 +122,17 @@ class PostgresStore(Store):
         assert row is not None
         return bytes(row[0])
 
-    def add_nonce(self, nonce: bytes, member_id: str, expires_at: float, now: float) -> None:
+    def use_nonce(self, nonce_id: bytes, expires_at: float, now: float) -> bool:
         with self._conn() as conn:
-            conn.execute("INSERT INTO nonces VALUES (%s, %s, %s)", (nonce, member_id, expires_at))
+            cursor = conn.execute(
+                "INSERT INTO used_nonces VALUES (%s, %s) ON CONFLICT DO NOTHING", (nonce_id, expires_at)
+            )
             with self._lock:
                 self._nonce_writes += 1
                 purge = self._nonce_writes % 1024 == 0
             if purge:
-                conn.execute("DELETE FROM nonces WHERE expires_at <= %s", (now,))
-
-    def take_nonce(self, nonce: bytes, member_id: str, now: float) -> bool:
-        with self._conn() as conn:
-            cursor = conn.execute(
-                "DELETE FROM nonces WHERE nonce = %s AND member_id = %s AND expires_at > %s",
-                (nonce, member_id, now),
-            )
+                # Autovacuum reuses the space of the deleted rows.
+                conn.execute("DELETE FROM used_nonces WHERE expires_at <= %s", (now,))
             return cursor.rowcount == 1
 
     def create_repo(self, record: RepoRecord, creator: str, max_repos_per_member: int) -> None:

@@ -31,6 +31,7 @@ T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
 #: Most writes one transaction takes (bounds the latency a batch adds to its first write).
 _BATCH = 64
+_INCREMENTAL = 2
 
 #: Versioned schema: migration N (1-based) upgrades user_version N-1 to N. Append, never edit.
 MIGRATIONS: tuple[str, ...] = (
@@ -52,6 +53,12 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (member_id, repo_id)
     ) WITHOUT ROWID;
     CREATE INDEX repo_members_repo ON repo_members (repo_id);
+    """,
+    # Challenges are self-authenticating (avp.server.nonces): only used nonces are kept.
+    """
+    DROP TABLE nonces;
+    CREATE TABLE used_nonces (id BLOB PRIMARY KEY, expires_at REAL NOT NULL) WITHOUT ROWID;
+    CREATE INDEX used_nonces_expiry ON used_nonces (expires_at);
     """,
 )
 
@@ -92,6 +99,8 @@ class SqliteStore(Store):
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA busy_timeout = 30000")
+        # A checkpoint truncates the WAL back to this size (a burst of writes may grow it).
+        conn.execute("PRAGMA journal_size_limit = 16777216")
         with self._all_lock:
             self._all.append(conn)
         return conn
@@ -192,6 +201,13 @@ class SqliteStore(Store):
         if mode.lower() != "wal":
             raise RuntimeError(f"SQLite refused WAL mode for {self.path} (got {mode})")
 
+        conn = self._conn()
+        if conn.execute("PRAGMA auto_vacuum").fetchone()[0] != _INCREMENTAL:
+            # Sweeps give space back (incremental_vacuum) only in this mode; an existing file
+            # switches with one VACUUM, once.
+            conn.execute(f"PRAGMA auto_vacuum = {_INCREMENTAL}")
+            conn.execute("VACUUM")
+
         def upgrade(conn: sqlite3.Connection) -> None:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
@@ -221,24 +237,32 @@ class SqliteStore(Store):
 
         return self._write(settle)
 
-    def add_nonce(self, nonce: bytes, member_id: str, expires_at: float, now: float) -> None:
-        def add(conn: sqlite3.Connection) -> None:
-            conn.execute("INSERT INTO nonces VALUES (?, ?, ?)", (nonce, member_id, expires_at))
+    def use_nonce(self, nonce_id: bytes, expires_at: float, now: float) -> bool:
+        swept = []
+
+        def use(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute("INSERT OR IGNORE INTO used_nonces VALUES (?, ?)", (nonce_id, expires_at))
             self._nonce_writes += 1  # only the writer thread runs jobs
             if self._nonce_writes % 1024 == 0:
-                conn.execute("DELETE FROM nonces WHERE expires_at <= ?", (now,))
-
-        self._write(add)
-
-    def take_nonce(self, nonce: bytes, member_id: str, now: float) -> bool:
-        def take(conn: sqlite3.Connection) -> bool:
-            cursor = conn.execute(
-                "DELETE FROM nonces WHERE nonce = ? AND member_id = ? AND expires_at > ?",
-                (nonce, member_id, now),
-            )
+                self._sweep(conn, now)
+                swept.append(True)
             return cursor.rowcount == 1
 
-        return self._write(take)
+        used = self._write(use)
+        if swept:
+            # Outside the writer's transaction: truncate the WAL the sweep grew.
+            self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        return used
+
+    @staticmethod
+    def _sweep(conn: sqlite3.Connection, now: float) -> None:
+        """Forget expired used nonces and give the freed pages back to the file system."""
+        conn.execute("DELETE FROM used_nonces WHERE expires_at <= ?", (now,))
+        conn.execute("PRAGMA incremental_vacuum").fetchall()
+
+    def sweep(self, now: float) -> None:
+        self._write(lambda conn: self._sweep(conn, now))
+        self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     def create_repo(self, record: RepoRecord, creator: str, max_repos_per_member: int) -> None:
         def create(conn: sqlite3.Connection) -> None:
