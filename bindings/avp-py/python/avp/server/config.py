@@ -25,9 +25,9 @@ class Limits:
     #: Open connections per process; beyond it a new one gets 503 and is closed.
     max_connections: int = 1000
     # Per client address token buckets (avp.server.ratelimit): requests allowed at once, refill.
-    login_burst: int = 1000
-    login_per_minute: int = 1200
-    create_burst: int = 200
+    login_burst: int = 10000
+    login_per_minute: int = 6000
+    create_burst: int = 1000
     create_per_minute: int = 600
     # Global storage (507 storage_full beyond them).
     max_repos: int = 1_000_000

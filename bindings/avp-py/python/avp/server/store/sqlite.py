@@ -244,25 +244,24 @@ class SqliteStore(Store):
             cursor = conn.execute("INSERT OR IGNORE INTO used_nonces VALUES (?, ?)", (nonce_id, expires_at))
             self._nonce_writes += 1  # only the writer thread runs jobs
             if self._nonce_writes % 1024 == 0:
-                self._sweep(conn, now)
+                conn.execute("DELETE FROM used_nonces WHERE expires_at <= ?", (now,))
                 swept.append(True)
             return cursor.rowcount == 1
 
         used = self._write(use)
         if swept:
-            # Outside the writer's transaction: truncate the WAL the sweep grew.
-            self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            self._reclaim()
         return used
 
-    @staticmethod
-    def _sweep(conn: sqlite3.Connection, now: float) -> None:
-        """Forget expired used nonces and give the freed pages back to the file system."""
-        conn.execute("DELETE FROM used_nonces WHERE expires_at <= ?", (now,))
-        conn.execute("PRAGMA incremental_vacuum").fetchall()
-
     def sweep(self, now: float) -> None:
-        self._write(lambda conn: self._sweep(conn, now))
-        self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        """Forget every expired used nonce now and give the space back."""
+        self._write(lambda conn: conn.execute("DELETE FROM used_nonces WHERE expires_at <= ?", (now,)))
+        self._reclaim()
+
+    def _reclaim(self) -> None:
+        """Give the pages freed by a sweep back to the file system and truncate the WAL. A script,
+        because a pragma statement frees one page per step and execute() steps it once."""
+        self._conn().executescript("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")
 
     def create_repo(self, record: RepoRecord, creator: str, max_repos_per_member: int) -> None:
         def create(conn: sqlite3.Connection) -> None:
