@@ -147,15 +147,25 @@ def start_server(workdir: Path) -> Iterator[Callable[..., ServerProcess]]:
         server.stop()
 
 
-@pytest.fixture(params=SERVER_KINDS)
-def server_kind(request: pytest.FixtureRequest) -> str:
-    """Each server of AVP_TEST_SERVERS in turn; the TypeScript one needs its build (make build-ts)."""
-    kind = str(request.param)
+def _runnable(kind: str) -> str:
     if kind == "typescript" and not (shutil.which("node") and TS_MAIN.exists()):
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true but no node or no {TS_MAIN} (make build-ts)")
         pytest.skip(f"no node or no {TS_MAIN} (make build-ts)")
     return kind
+
+
+@pytest.fixture(params=SERVER_KINDS)
+def server_kind(request: pytest.FixtureRequest) -> str:
+    """Each server of AVP_TEST_SERVERS in turn; the TypeScript one needs its build (make build-ts)."""
+    return _runnable(str(request.param))
+
+
+@pytest.fixture(scope="session", params=["python", "typescript"])
+def both_servers(request: pytest.FixtureRequest, start_server: Callable[..., ServerProcess]) -> ServerProcess:
+    """Our two servers with their defaults (Python on SQLite, TypeScript in memory), for the tests of
+    what real HTTP clients send."""
+    return start_server(kind=_runnable(str(request.param)))
 
 
 @pytest.fixture(scope="session")

@@ -308,3 +308,42 @@ def test_a_nonce_is_accepted_once(
         assert api.token_response(member, nonce).status_code == 200
         assert error_code(api.token_response(member, nonce)) == (401, "unauthorized")
         assert len(base64.b64encode(nonce)) == 100  # 73 bytes: the wire format is still base64
+
+
+# --- global storage bounds ------------------------------------------------------------------------
+def test_the_repository_bound_is_507_and_writes_nothing(start_hostile: Callable[..., ServerProcess]) -> None:
+    server = start_hostile(AVP_MAX_REPOS="3")
+    with Api(server.url) as api:
+        for _ in range(3):
+            api.create(Member.new())
+        member = Member.new()
+        refused = create_response(api, member)
+        assert error_code(refused) == (507, "storage_full")
+        repo_id = json.loads(refused.request.body or b"{}")["manifest"]["repoId"]
+        assert error_code(api.pull(member, repo_id)) == (404, "not_found")
+
+
+def test_the_stored_bytes_bound_refuses_a_growing_push_and_keeps_the_old_payload(
+    start_hostile: Callable[..., ServerProcess],
+) -> None:
+    server = start_hostile(AVP_MAX_STORED_BYTES="24000")
+    member = Member.new()
+    with Api(server.url) as api:
+        repo_id = api.create(member, payload=os.urandom(6000))["repoId"]
+        assert create_response(api, Member.new(), os.urandom(6000)).status_code == 200
+        big = envelope(repo_id, 2, 0, os.urandom(15000))
+        assert error_code(api.push(member, repo_id, 1, big)) == (507, "storage_full")
+        assert api.state(member, repo_id)["manifest"]["payloadVersion"] == 1
+        small = envelope(repo_id, 2, 0, os.urandom(100))
+        assert api.push(member, repo_id, 1, small).json()["accepted"] is True
+
+
+def test_the_member_entry_bound_refuses_an_add(start_hostile: Callable[..., ServerProcess]) -> None:
+    server = start_hostile(AVP_MAX_MEMBER_ENTRIES="2")
+    owner, bob, carol = Member.new(), Member.new(), Member.new()
+    with Api(server.url) as api:
+        repo_id = api.create(owner)["repoId"]
+        assert api.add(owner, repo_id, bob.entry(0)).status_code == 200
+        assert error_code(api.add(owner, repo_id, carol.entry(0))) == (507, "storage_full")
+        members = api.state(owner, repo_id)["manifest"]["members"]
+        assert sorted(m["ed25519PublicKey"] for m in members) == sorted([owner.id, bob.id])

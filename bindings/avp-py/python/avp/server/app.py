@@ -42,7 +42,7 @@ from avp.server.config import ServerConfig
 from avp.server.keys import load_seed
 from avp.server.nonces import ChallengeNonces, derive_key
 from avp.server.ratelimit import TokenBuckets
-from avp.server.store import Store, open_store
+from avp.server.store import Capacity, Store, open_store
 from avp.server.storeio import StoreIO
 from avp.server.strictjson import dumps, loads_object
 from avp.server.tokens import Caller, Issuer
@@ -290,13 +290,14 @@ class AvpServer(BaseRoute):
     def __init__(self, config: ServerConfig, store: Store) -> None:
         self.config = config
         self.store = store
+        limits = config.limits
+        store.capacity = Capacity(limits.max_repos, limits.max_member_entries, limits.max_stored_bytes)
         self.io = StoreIO(store)
         self.vault = Vault(self.io, config.limits)
         issuer_id = config.public_url.rstrip("/") if config.public_url else None
         seed = load_seed(config, store)
         self.issuer = Issuer(seed, issuer_id, config.limits.token_ttl_seconds)
         self.nonces = ChallengeNonces(derive_key(seed), config.limits.nonce_ttl_seconds)
-        limits = config.limits
         self.buckets = {
             "login": TokenBuckets(limits.login_burst, limits.login_per_minute),
             "create": TokenBuckets(limits.create_burst, limits.create_per_minute),

@@ -6,7 +6,7 @@ import threading
 from typing import Optional
 
 from avp.errors import DuplicateRepo, QuotaExceeded
-from avp.server.store import PullView, RepoRecord, Store
+from avp.server.store import PullView, RepoRecord, Store, check_capacity, usage_delta
 
 
 class MemoryStore(Store):
@@ -18,6 +18,8 @@ class MemoryStore(Store):
         self._used_nonces: dict[bytes, float] = {}
         self._repos: dict[str, RepoRecord] = {}
         self._repos_of: dict[str, set[str]] = {}
+        #: repositories, member entries, stored size (see Capacity)
+        self._usage = (0, 0, 0)
 
     def migrate(self) -> None:
         pass
@@ -46,6 +48,7 @@ class MemoryStore(Store):
                 raise DuplicateRepo("repository already exists")
             if len(self._repos_of.get(creator, ())) >= max_repos_per_member:
                 raise QuotaExceeded("too many repositories for this member", retry_after=60)
+            self._grow(usage_delta(None, record))
             self._repos[record.repo_id] = record
             self._index(record, ())
 
@@ -69,9 +72,15 @@ class MemoryStore(Store):
             current = self._repos.get(old.repo_id)
             if current is None or current.rev != old.rev:
                 return False
+            self._grow(usage_delta(old, new))
             self._repos[new.repo_id] = new
             self._index(new, old.member_ids)
             return True
+
+    def _grow(self, delta: tuple[int, int, int]) -> None:
+        totals = (self._usage[0] + delta[0], self._usage[1] + delta[1], self._usage[2] + delta[2])
+        check_capacity(self.capacity, totals, delta)
+        self._usage = totals
 
     def _index(self, record: RepoRecord, old_members: tuple[str, ...]) -> None:
         for member in old_members:

@@ -15,7 +15,16 @@ from contextlib import contextmanager
 from typing import Any, Optional
 
 from avp.errors import DuplicateRepo, QuotaExceeded
-from avp.server.store import PullView, RepoRecord, Store, repo_row, roster_change
+from avp.server.store import (
+    USAGE_MIGRATION,
+    PullView,
+    RepoRecord,
+    Store,
+    account,
+    repo_row,
+    roster_change,
+    usage_delta,
+)
 
 try:
     import psycopg
@@ -51,6 +60,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE used_nonces (id bytea PRIMARY KEY, expires_at double precision NOT NULL);
     CREATE INDEX used_nonces_expiry ON used_nonces (expires_at);
     """,
+    USAGE_MIGRATION,
 )
 
 _INSERT_REPO = (
@@ -153,6 +163,7 @@ class PostgresStore(Store):
                     "INSERT INTO repo_members VALUES (%s, %s)",
                     [(m, record.repo_id) for m in record.member_ids],
                 )
+            self._account(conn, usage_delta(None, record))
 
     def load(self, repo_id: str) -> Optional[RepoRecord]:
         with self._conn() as conn:
@@ -187,4 +198,11 @@ class PostgresStore(Store):
                     cur.executemany("DELETE FROM repo_members WHERE member_id = %s AND repo_id = %s", gone)
                 if added:
                     cur.executemany("INSERT INTO repo_members VALUES (%s, %s)", added)
+            self._account(conn, usage_delta(old, new))
             return True
+
+    def _account(self, conn: psycopg.Connection[Any], delta: tuple[int, int, int]) -> None:
+        # The one totals row serializes the writes of every process; a write is short.
+        account(
+            lambda sql, args: conn.execute(sql.encode(), args).fetchone() or (), "%s", self.capacity, delta
+        )

@@ -20,7 +20,16 @@ from concurrent.futures import Future
 from typing import Any, Callable, Optional, TypeVar
 
 from avp.errors import DuplicateRepo, QuotaExceeded
-from avp.server.store import PullView, RepoRecord, Store, repo_row, roster_change
+from avp.server.store import (
+    USAGE_MIGRATION,
+    PullView,
+    RepoRecord,
+    Store,
+    account,
+    repo_row,
+    roster_change,
+    usage_delta,
+)
 
 try:
     import fcntl
@@ -60,6 +69,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE used_nonces (id BLOB PRIMARY KEY, expires_at REAL NOT NULL) WITHOUT ROWID;
     CREATE INDEX used_nonces_expiry ON used_nonces (expires_at);
     """,
+    USAGE_MIGRATION,
 )
 
 _INSERT_REPO = (
@@ -274,6 +284,7 @@ class SqliteStore(Store):
             conn.executemany(
                 "INSERT INTO repo_members VALUES (?, ?)", [(m, record.repo_id) for m in record.member_ids]
             )
+            self._account(conn, usage_delta(None, record))
 
         self._write(create)
 
@@ -300,6 +311,10 @@ class SqliteStore(Store):
             gone, added = roster_change(old, new)
             conn.executemany("DELETE FROM repo_members WHERE member_id = ? AND repo_id = ?", gone)
             conn.executemany("INSERT INTO repo_members VALUES (?, ?)", added)
+            self._account(conn, usage_delta(old, new))
             return True
 
         return self._write(compare_and_set)
+
+    def _account(self, conn: sqlite3.Connection, delta: tuple[int, int, int]) -> None:
+        account(lambda sql, args: conn.execute(sql, args).fetchone(), "?", self.capacity, delta)
