@@ -26,7 +26,9 @@ def java() -> str:
     return found
 
 
-def test_the_java_http_client_logs_in_and_pulls(java: str, both_servers: ServerProcess, tmp_path: Path) -> None:
+def test_the_java_http_client_logs_in_and_pulls(
+    java: str, both_servers: ServerProcess, tmp_path: Path
+) -> None:
     member = Member.new()
     assert ed25519_public_key(member.seed) == base64.b64decode(member.id)
     payload = os.urandom(200)
