@@ -106,10 +106,12 @@ def account(
     run: Callable[[str, tuple[int, ...]], Sequence[Any]],
     placeholder: str,
     capacity: Capacity,
-    delta: tuple[int, int, int],
+    old: Optional[RepoRecord],
+    new: RepoRecord,
 ) -> None:
-    """Add ``delta`` to the SQL totals (inside the write's transaction) and raise StorageFull, which
-    rolls the write back, when a total that grew is now over its bound."""
+    """Add what writing ``new`` over ``old`` adds to the SQL totals (inside the write's transaction)
+    and raise StorageFull, which rolls the write back, when a total that grew is now over its bound."""
+    delta = usage_delta(old, new)
     totals = run(_ACCOUNT.format(p=placeholder), delta)
     check_capacity(capacity, (int(totals[0]), int(totals[1]), int(totals[2])), delta)
 

@@ -15,16 +15,7 @@ from contextlib import contextmanager
 from typing import Any, Optional
 
 from avp.errors import DuplicateRepo, QuotaExceeded
-from avp.server.store import (
-    USAGE_MIGRATION,
-    PullView,
-    RepoRecord,
-    Store,
-    account,
-    repo_row,
-    roster_change,
-    usage_delta,
-)
+from avp.server.store import USAGE_MIGRATION, PullView, RepoRecord, Store, account, repo_row, roster_change
 
 try:
     import psycopg
@@ -163,7 +154,7 @@ class PostgresStore(Store):
                     "INSERT INTO repo_members VALUES (%s, %s)",
                     [(m, record.repo_id) for m in record.member_ids],
                 )
-            self._account(conn, usage_delta(None, record))
+            self._account(conn, None, record)
 
     def load(self, repo_id: str) -> Optional[RepoRecord]:
         with self._conn() as conn:
@@ -198,11 +189,12 @@ class PostgresStore(Store):
                     cur.executemany("DELETE FROM repo_members WHERE member_id = %s AND repo_id = %s", gone)
                 if added:
                     cur.executemany("INSERT INTO repo_members VALUES (%s, %s)", added)
-            self._account(conn, usage_delta(old, new))
+            self._account(conn, old, new)
             return True
 
-    def _account(self, conn: psycopg.Connection[Any], delta: tuple[int, int, int]) -> None:
+    def _account(self, conn: psycopg.Connection[Any], old: Optional[RepoRecord], new: RepoRecord) -> None:
         # The one totals row serializes the writes of every process; a write is short.
-        account(
-            lambda sql, args: conn.execute(sql.encode(), args).fetchone() or (), "%s", self.capacity, delta
-        )
+        def run(sql: str, args: tuple[int, ...]) -> Any:
+            return conn.execute(sql.encode(), args).fetchone() or ()
+
+        account(run, "%s", self.capacity, old, new)

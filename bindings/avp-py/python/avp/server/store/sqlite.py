@@ -20,16 +20,7 @@ from concurrent.futures import Future
 from typing import Any, Callable, Optional, TypeVar
 
 from avp.errors import DuplicateRepo, QuotaExceeded
-from avp.server.store import (
-    USAGE_MIGRATION,
-    PullView,
-    RepoRecord,
-    Store,
-    account,
-    repo_row,
-    roster_change,
-    usage_delta,
-)
+from avp.server.store import USAGE_MIGRATION, PullView, RepoRecord, Store, account, repo_row, roster_change
 
 try:
     import fcntl
@@ -284,7 +275,7 @@ class SqliteStore(Store):
             conn.executemany(
                 "INSERT INTO repo_members VALUES (?, ?)", [(m, record.repo_id) for m in record.member_ids]
             )
-            self._account(conn, usage_delta(None, record))
+            self._account(conn, None, record)
 
         self._write(create)
 
@@ -311,10 +302,10 @@ class SqliteStore(Store):
             gone, added = roster_change(old, new)
             conn.executemany("DELETE FROM repo_members WHERE member_id = ? AND repo_id = ?", gone)
             conn.executemany("INSERT INTO repo_members VALUES (?, ?)", added)
-            self._account(conn, usage_delta(old, new))
+            self._account(conn, old, new)
             return True
 
         return self._write(compare_and_set)
 
-    def _account(self, conn: sqlite3.Connection, delta: tuple[int, int, int]) -> None:
-        account(lambda sql, args: conn.execute(sql, args).fetchone(), "?", self.capacity, delta)
+    def _account(self, conn: sqlite3.Connection, old: Optional[RepoRecord], new: RepoRecord) -> None:
+        account(lambda sql, args: conn.execute(sql, args).fetchone(), "?", self.capacity, old, new)
