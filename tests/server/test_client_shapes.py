@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import socket
+import time
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import pytest
 import requests
 
-from .api import Member
+from .api import Api, Member, envelope, manifest, new_repo_id
 from .conftest import ServerProcess
 from .rawhttp import read_response
 
@@ -115,3 +118,53 @@ def test_a_chunked_upload_from_requests_with_a_generator(both_servers: ServerPro
     )
     assert r.request.headers.get("Transfer-Encoding") == "chunked"
     assert_nonce(r.status_code, r.content)
+
+
+H2C = "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n"
+
+
+@pytest.mark.parametrize("framing", ["length", "chunked"])
+def test_an_h2c_offer_with_a_body_near_the_limit_in_pieces_is_read_whole(
+    both_servers: ServerProcess, framing: str
+) -> None:
+    """Issue 17: every route, body sizes up to the limit, the body in later packets, keep-alive."""
+    member = Member.new()
+    with Api(both_servers.url) as api:
+        token = api.login(member)
+        limit = int(api.call("GET", "/.well-known/avp").json()["limits"]["maxBodyBytes"])
+    repo_id = new_repo_id()
+    # Base64 grows 4/3: a payload whose createRepo body is just under the limit.
+    payload = os.urandom((limit - 4096) * 3 // 4)
+    body = json.dumps(
+        {
+            "manifest": manifest(repo_id, [member.entry(0)]),
+            "initialEnvelope": envelope(repo_id, 1, 0, payload),
+        }
+    ).encode()
+    assert len(body) <= limit
+    if framing == "length":
+        framed, length_header = body, f"Content-Length: {len(body)}\r\n"
+    else:
+        framed = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in (body[:1000], body[1000:])) + b"0\r\n\r\n"
+        length_header = "Transfer-Encoding: chunked\r\n"
+    host = f"127.0.0.1:{both_servers.port}"
+    request_head = (
+        f"POST /v1/repos HTTP/1.1\r\nHost: {host}\r\n{H2C}Authorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\n{length_header}\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", both_servers.port), timeout=30) as sock:
+        sock.sendall(request_head)
+        time.sleep(0.2)  # the head arrives alone, the body later and in pieces
+        for i in range(0, len(framed), 65536):
+            sock.sendall(framed[i : i + 65536])
+        status, _, answer = read_response(sock)
+        assert status == 200, answer[:300]
+        pull = json.dumps({"repoId": repo_id, "knownPayloadVersion": 0}).encode()
+        sock.sendall(
+            f"POST /v1/repos/{quote(repo_id, safe='')}/pull HTTP/1.1\r\nHost: {host}\r\n{H2C}"
+            f"Authorization: Bearer {token}\r\nContent-Length: {len(pull)}\r\n\r\n".encode()
+            + pull
+        )
+        status, _, answer = read_response(sock)
+    assert status == 200, answer[:300]
+    assert base64.b64decode(json.loads(answer)["envelope"]["ciphertext"]) == payload
