@@ -1,6 +1,6 @@
 """The HTTP/1.1 connection layer: uvicorn's httptools protocol with the limits hostile traffic needs.
 
-uvicorn + httptools (llhttp) is the fastest stack we measured (docs/server.md, "Performance"), but it
+uvicorn + httptools (llhttp) is the fastest stack we measured (docs/server.md, "Why this stack"), but it
 has no limit on header size or count, no deadline for a request's headers or body, never closes a
 connection that has not sent a request yet, and loses the body of a request offering
 ``Upgrade: h2c``. This subclass adds each of those where the parser's callbacks run, and answers
@@ -15,9 +15,9 @@ every refusal with the wire contract's JSON error body:
   ``idle_timeout_seconds``;
 - beyond ``max_connections`` open connections a new one gets 503 ``overloaded`` and is closed at once;
 - a malformed request → 400 ``bad_request`` (uvicorn sends plain text);
-- ``Upgrade: h2c`` (or any upgrade but a WebSocket) is ignored as RFC 9110 §7.8 allows: llhttp stops
-  at the end of the head of such a request, so the body and any request after it are parsed by a
-  fresh parser primed with the request's framing headers.
+- ``Upgrade: h2c`` (or any other upgrade: the server has no WebSocket) is ignored as RFC 9110 §7.8
+  allows: llhttp stops at the end of the head of such a request, so the body and any request after
+  it are parsed by a fresh parser primed with the request's framing headers.
 """
 
 from __future__ import annotations
@@ -200,9 +200,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             # The fresh parser saw only the framing headers: restore the real request.
             self.url, self.headers, self.scope = self._replay
             self._replay = None
-        elif self.parser.should_upgrade() and not self._should_upgrade():
+        elif self.parser.should_upgrade():
             # llhttp will skip the body and stop (HttpParserUpgrade): start the request only once a
-            # fresh parser reads the body (_continue_after_upgrade).
+            # fresh parser reads the body (_continue_after_upgrade). avp serve has no WebSocket.
             self._upgrade_pending = True
             return
         super().on_headers_complete()
@@ -228,9 +228,6 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def _continue_after_upgrade(self, rest: bytes) -> None:
         """Parse the body (and later requests) of a request that offered an upgrade we ignore."""
-        if self._should_upgrade():
-            self.handle_websocket_upgrade()
-            return
         self._upgrade_pending = False
         head = [self.parser.get_method(), b" / HTTP/", self.parser.get_http_version().encode()]
         head.append(b"\r\n")
