@@ -6,6 +6,11 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 TS_SERVER := interop/servers/typescript
 NODE_VERIFIER := interop/verifiers/node
+# better-sqlite3 (the TS server's storage) compiles at `npm ci` (its prebuilt binaries are not on the
+# npm registry): node-gyp takes the Node headers installed with Node instead of downloading them.
+ifneq ($(wildcard /usr/include/node/node.h),)
+export npm_config_nodedir ?= /usr
+endif
 
 .PHONY: help setup build-native build-ts interop test lint test-rust test-python test-node vectors-check bench wheel clean
 
