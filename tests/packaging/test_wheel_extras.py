@@ -79,3 +79,16 @@ def test_all_extra_brings_every_command(wheel: Path, tmp_path: Path) -> None:
     for command in (["serve", "--help"], ["repo", "--help"], ["vectors", "--help"], ["interop", "list"]):
         run(bin_ / "avp", *command, cwd=tmp_path)
     run(bin_ / "python", "-c", "import avp.server.app, avp.client, avp.interop.runner, avp.server.store.postgres")
+
+
+@pytest.mark.release
+def test_sdist_compiles_from_scratch_and_passes_the_crypto_tests(tmp_path: Path) -> None:
+    """``make release-check``: the sdist alone (Rust toolchain, cmake and a C compiler present) builds."""
+    out = tmp_path / "sdist"
+    run(Path(sys.executable).parent / "maturin", "sdist", "--out", out)
+    (sdist,) = out.glob("avp-*.tar.gz")
+    bin_ = fresh_venv(tmp_path / "from-sdist")
+    run(bin_ / "pip", "install", "--quiet", sdist)
+    run(bin_ / "pip", "install", "--quiet", *pinned(TEST_TOOLS))
+    tests = run(bin_ / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/crypto", check=False)
+    assert tests.returncode == 0, tests.stdout[-3000:]
