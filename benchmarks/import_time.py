@@ -19,14 +19,18 @@ MODULES = ("avp.crypto", "avp", "avp.models", "avp.federation")
 
 def run_ms(python: str, statement: str) -> tuple[float, str]:
     start = time.perf_counter()
-    done = subprocess.run([python, "-X", "importtime", "-c", statement], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [python, "-X", "importtime", "-c", statement], capture_output=True, text=True, check=True
+    )
     return (time.perf_counter() - start) * 1000, done.stderr
 
 
 def cumulative_ms(importtime: str, module: str) -> float:
     """The cumulative microseconds of the line for `module` (the last one: imports are post-order)."""
     for line in reversed(importtime.splitlines()):
-        _, _, cumulative, name = (part.strip() for part in (line.split(":", 1)[0], *line.split(":", 1)[1].split("|")))
+        _, _, cumulative, name = (
+            part.strip() for part in (line.split(":", 1)[0], *line.split(":", 1)[1].split("|"))
+        )
         if name.strip() == module:
             return int(cumulative) / 1000
     raise SystemExit(f"{module} not in the -X importtime output")
@@ -39,7 +43,7 @@ def main() -> None:
     args = parser.parse_args()
     bare = statistics.median(run_ms(args.python, "pass")[0] for _ in range(args.n))
     print(f"bare interpreter start: {bare:.1f} ms (median of {args.n})")
-    print(f"{'module':16} {'wall − bare':>12} {'-X importtime':>14}")
+    print(f"{'module':16} {'wall - bare':>12} {'-X importtime':>14}")
     for module in MODULES:
         runs = [run_ms(args.python, f"import {module}") for _ in range(args.n)]
         wall = statistics.median(ms for ms, _ in runs) - bare

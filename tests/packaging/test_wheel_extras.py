@@ -54,15 +54,23 @@ def test_core_wheel_has_no_dependency_and_passes_the_crypto_tests(wheel: Path, t
     bin_ = fresh_venv(tmp_path / "core")
     # --no-index: any runtime dependency of the core install would make this fail.
     run(bin_ / "pip", "install", "--quiet", "--no-index", wheel)
-    listed = run(bin_ / "pip", "list", "--format=freeze", "--exclude", "pip", "--exclude", "setuptools").stdout
+    listed = run(
+        bin_ / "pip", "list", "--format=freeze", "--exclude", "pip", "--exclude", "setuptools"
+    ).stdout
     assert [line.split("==")[0] for line in listed.split()] == ["avp"]
 
     assert run(bin_ / "avp", "--help").returncode == 0
+    # The import-time budget of the core (benchmarks/import_time.py): no typing/re/enum on its path.
+    loaded = run(bin_ / "python", "-c", "import sys, avp.crypto; print(' '.join(sys.modules))", cwd=tmp_path)
+    assert not {"typing", "re", "enum"} & set(loaded.stdout.split())
     serve = run(bin_ / "avp", "serve", "--port", "0", check=False)
     assert serve.returncode == 2
     assert serve.stderr.strip() == "avp serve needs the 'server' extra: pip install 'avp[server]'"
     repo = run(bin_ / "avp", "repo", "list", check=False)
-    assert (repo.returncode, repo.stderr.strip()) == (2, "avp repo needs the 'client' extra: pip install 'avp[client]'")
+    assert (repo.returncode, repo.stderr.strip()) == (
+        2,
+        "avp repo needs the 'client' extra: pip install 'avp[client]'",
+    )
 
     run(bin_ / "pip", "install", "--quiet", *pinned(TEST_TOOLS))
     where = run(bin_ / "python", "-c", "import avp; print(avp.__file__)", cwd=tmp_path).stdout
@@ -78,7 +86,11 @@ def test_all_extra_brings_every_command(wheel: Path, tmp_path: Path) -> None:
     run(bin_ / "pip", "check")
     for command in (["serve", "--help"], ["repo", "--help"], ["vectors", "--help"], ["interop", "list"]):
         run(bin_ / "avp", *command, cwd=tmp_path)
-    run(bin_ / "python", "-c", "import avp.server.app, avp.client, avp.interop.runner, avp.server.store.postgres")
+    run(
+        bin_ / "python",
+        "-c",
+        "import avp.server.app, avp.client, avp.interop.runner, avp.server.store.postgres",
+    )
 
 
 @pytest.mark.release
