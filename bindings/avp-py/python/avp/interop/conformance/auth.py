@@ -42,7 +42,7 @@ def challenge_ok(ctx: Context) -> None:
         size = len(unb64(first))
     except ValueError:
         raise CaseFailed("challenge", "a strict-base64 nonce", first) from None
-    ctx.expect(size >= 32, "challenge", "a nonce of at least 32 bytes", f"{size} bytes")
+    ctx.expect(size >= 32, "challenge", "a nonce of at least 32 bytes (SPEC §3)", f"{size} bytes")
     ctx.expect(first != second, "challenge twice", "two different nonces", "the same nonce twice")
 
 
