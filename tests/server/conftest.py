@@ -29,8 +29,9 @@ EXTERNAL = os.environ.get("AVP_TEST_SERVER_URL")
 REPO = Path(__file__).resolve().parents[2]
 TS_MAIN = REPO / "interop" / "servers" / "typescript" / "dist" / "main.js"
 #: The servers the cross-server probes (test_exhaustion, test_client_shapes, test_java_client) start:
-#: AVP_TEST_SERVERS=python,typescript (default: python). Both read the same AVP_* variables.
-SERVER_KINDS = tuple(filter(None, os.environ.get("AVP_TEST_SERVERS", "python").split(",")))
+#: AVP_TEST_SERVERS=python,typescript (the default; "python" alone skips the other). Both servers read
+#: the same AVP_* variables.
+SERVER_KINDS = tuple(filter(None, os.environ.get("AVP_TEST_SERVERS", "python,typescript").split(",")))
 #: Small quotas for the suite's own servers so the 429 tests stay fast (read back from discovery).
 TEST_LIMITS = {"AVP_MAX_REPOS_PER_MEMBER": "12", "AVP_MAX_MEMBERS_PER_REPO": "10"}
 

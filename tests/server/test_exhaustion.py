@@ -1,7 +1,7 @@
 """Hostile traffic from a client with no account (issue 11): each test is one finding of the
 resource-exhaustion probe, bounded in count and time, on 127.0.0.1 only.
 
-The black-box tests run against every server of ``AVP_TEST_SERVERS`` (``python``, ``typescript``):
+The black-box tests run against every server of ``AVP_TEST_SERVERS`` (default ``python,typescript``):
 each starts its own server with short deadlines through the ``AVP_*`` variables both servers read.
 Tests marked ``internal`` read the Python server's database files.
 """
