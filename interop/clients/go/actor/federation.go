@@ -148,7 +148,9 @@ func forbiddenInRepoID(r rune) bool {
 }
 
 func parseAddress(uri string) (host, repoID string, err error) {
-	bad := func(why string) error { return fail("invalid_address", "not an avp://<host>/<repoId> address: %s", why) }
+	bad := func(why string) error {
+		return fail("invalid_address", "not an avp://<host>/<repoId> address: %s", why)
+	}
 	rest, ok := strings.CutPrefix(uri, "avp://")
 	if !ok {
 		return "", "", bad("the scheme must be avp://")
