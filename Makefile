@@ -6,8 +6,9 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 TS_SERVER := interop/servers/typescript
 NODE_VERIFIER := interop/verifiers/node
+GO_ACTOR := interop/clients/go
 
-.PHONY: help setup build-native build-ts interop test lint test-rust test-python test-node vectors-check bench wheel clean
+.PHONY: help setup build-native build-ts interop test lint test-rust test-python test-node test-go vectors-check bench wheel clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -40,6 +41,8 @@ lint: $(VENV)/.deps ## formatters and linters: cargo fmt, clippy, ruff, mypy, ts
 	@for d in $(TS_SERVER) $(NODE_VERIFIER); do \
 	  if [ -f $$d/package.json ]; then (cd $$d && npx tsc --noEmit -p .) || exit 1; fi; \
 	done
+	@unformatted=$$(gofmt -l $(GO_ACTOR)); if [ -n "$$unformatted" ]; then echo "gofmt: $$unformatted" >&2; exit 1; fi
+	cd $(GO_ACTOR) && go vet ./...
 
 test-rust: ## cargo test (unit, known-answer and vector tests of the crate)
 	cargo test --workspace --locked
@@ -52,10 +55,13 @@ test-node: ## node --test for the TypeScript server, actor and vector verifier
 	  if [ -f $$d/package.json ]; then (cd $$d && npm test) || exit 1; fi; \
 	done
 
+test-go: ## go vet + go test for the Go client actor (vectors, strict Ed25519 policy, actor protocol)
+	cd $(GO_ACTOR) && go vet ./... && go test ./...
+
 vectors-check: ## regenerate vectors in memory and lint them; fails on drift
 	$(BIN)/avp vectors check
 
-test: setup lint test-rust vectors-check test-python test-node ## set up and run every check CI runs
+test: setup lint test-rust vectors-check test-python test-node test-go ## set up and run every check CI runs
 
 bench: setup ## crypto and load benchmarks (ratios against peers measured in the same run)
 	$(BIN)/python benchmarks/crypto.py
@@ -67,4 +73,4 @@ wheel: $(VENV)/.deps ## release wheel: abi3, manylinux-compatible through zig (n
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/maturin build --release --zig --out dist
 
 clean: ## remove build outputs
-	rm -rf target dist $(VENV) $(TS_SERVER)/node_modules $(TS_SERVER)/dist $(NODE_VERIFIER)/node_modules
+	rm -rf target dist $(VENV) $(TS_SERVER)/node_modules $(TS_SERVER)/dist $(NODE_VERIFIER)/node_modules $(GO_ACTOR)/bin
