@@ -7,8 +7,11 @@ BIN := $(VENV)/bin
 TS_SERVER := interop/servers/typescript
 NODE_VERIFIER := interop/verifiers/node
 GO_ACTOR := interop/clients/go
+JAVA_ACTOR := interop/clients/java
+# Maven flags; `make test-java MVN_FLAGS=-o` runs offline once ~/.m2 holds the pinned plugins
+MVN_FLAGS ?=
 
-.PHONY: help setup build-native build-ts interop test lint test-rust test-python test-node test-go vectors-check bench wheel clean
+.PHONY: help setup build-native build-ts interop test lint test-rust test-python test-node test-go test-java vectors-check bench wheel clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -58,10 +61,13 @@ test-node: ## node --test for the TypeScript server, actor and vector verifier
 test-go: ## go vet + go test for the Go client actor (vectors, strict Ed25519 policy, actor protocol)
 	cd $(GO_ACTOR) && go vet ./... && go test ./...
 
+test-java: ## Maven build + JUnit 5 tests of the Java client actor (pinned pom.xml, Maven Central only)
+	cd $(JAVA_ACTOR) && mvn -q -B $(MVN_FLAGS) package
+
 vectors-check: ## regenerate vectors in memory and lint them; fails on drift
 	$(BIN)/avp vectors check
 
-test: setup lint test-rust vectors-check test-python test-node test-go ## set up and run every check CI runs
+test: setup lint test-rust vectors-check test-python test-node test-go test-java ## set up and run every check CI runs
 
 bench: setup ## crypto and load benchmarks (ratios against peers measured in the same run)
 	$(BIN)/python benchmarks/crypto.py
@@ -73,4 +79,4 @@ wheel: $(VENV)/.deps ## release wheel: abi3, manylinux-compatible through zig (n
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/maturin build --release --zig --out dist
 
 clean: ## remove build outputs
-	rm -rf target dist $(VENV) $(TS_SERVER)/node_modules $(TS_SERVER)/dist $(NODE_VERIFIER)/node_modules $(GO_ACTOR)/bin
+	rm -rf target dist $(VENV) $(TS_SERVER)/node_modules $(TS_SERVER)/dist $(NODE_VERIFIER)/node_modules $(GO_ACTOR)/bin $(JAVA_ACTOR)/target

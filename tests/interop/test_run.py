@@ -27,7 +27,8 @@ def test_dry_run_lists_self_pairs_first(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     lines = [line for line in out.stdout.splitlines() if "@" in line]
     assert lines[:2] == ["python+python@python (self-pair)", "typescript+typescript@typescript (self-pair)"]
-    assert len(lines) == 8
+    assert len(lines) == 4 * 4 * 2  # python, typescript, go, java: every client assignment on both servers
+    assert all("(self-pair)" in line for line in lines[:8]) and not any("(self-pair)" in line for line in lines[8:])
     assert not (tmp_path / "results.json").exists()
 
 
@@ -37,6 +38,10 @@ def test_small_matrix_across_implementations(tmp_path: Path) -> None:
         "run",
         "--report-dir",
         str(tmp_path),
+        "--client",
+        "python",
+        "--client",
+        "typescript",
         "--no-conformance",
         "--scenario",
         "6.lifecycle.*",
