@@ -478,6 +478,19 @@ func runCase(check checker, c, doc object) (reason string) {
 	return ""
 }
 
+// readObject reads a file holding one JSON object.
+func readObject(path string) (object, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := parseJSON(raw)
+	if doc, ok := parsed.(object); ok && err == nil {
+		return doc, nil
+	}
+	return nil, fmt.Errorf("%s is not a JSON object: %v", path, err)
+}
+
 func verifyFile(dir string, entry object) *fileReport {
 	report := &fileReport{Failures: []string{}}
 	announced, _ := counter(entry["cases"], "cases")
@@ -487,14 +500,8 @@ func verifyFile(dir string, entry object) *fileReport {
 		report.Failures = append(report.Failures, fmt.Sprintf("unknown file %q", entry["id"]))
 		return report
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, str(entry, "file")))
-	var doc object
-	if err == nil {
-		var parsed any
-		parsed, err = parseJSON(raw)
-		doc, _ = parsed.(object)
-	}
-	if err != nil || doc == nil {
+	doc, err := readObject(filepath.Join(dir, str(entry, "file")))
+	if err != nil {
 		report.Failed = 1
 		report.Failures = append(report.Failures, fmt.Sprintf("%s: unreadable: %v", str(entry, "file"), err))
 		return report
@@ -520,14 +527,8 @@ func verifyFile(dir string, entry object) *fileReport {
 // verifyVectorDir checks every file listed in <dir>/index.json.
 func verifyVectorDir(dir string) map[string]*fileReport {
 	out := map[string]*fileReport{}
-	raw, err := os.ReadFile(filepath.Join(dir, "index.json"))
-	var index object
-	if err == nil {
-		var parsed any
-		parsed, err = parseJSON(raw)
-		index, _ = parsed.(object)
-	}
-	if err != nil || index == nil {
+	index, err := readObject(filepath.Join(dir, "index.json"))
+	if err != nil {
 		out["index.json"] = &fileReport{Failed: 1, Failures: []string{fmt.Sprintf("unreadable: %v", err)}}
 		return out
 	}

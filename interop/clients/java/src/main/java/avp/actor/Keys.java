@@ -42,21 +42,23 @@ public final class Keys {
   }
 
   public static PrivateKey privateKey(boolean ed, byte[] raw) {
-    if (raw.length != 32) throw new ClientError("invalid_key", algorithm(ed) + " private key must be 32 bytes");
-    try {
-      return KeyFactory.getInstance(algorithm(ed)).generatePrivate(new PKCS8EncodedKeySpec(concat(ed ? ED_PKCS8 : X_PKCS8, raw)));
-    } catch (GeneralSecurityException e) {
-      throw new ClientError("invalid_key", e.getMessage());
-    }
+    return (PrivateKey) decode(ed, raw, true);
   }
 
   /** A public key from its raw encoding; invalid_key when the JCA refuses it. */
   public static PublicKey publicKey(boolean ed, byte[] raw) {
-    if (raw.length != 32) throw new ClientError("invalid_key", algorithm(ed) + " public key must be 32 bytes");
+    return (PublicKey) decode(ed, raw, false);
+  }
+
+  private static java.security.Key decode(boolean ed, byte[] raw, boolean isPrivate) {
+    String what = algorithm(ed) + (isPrivate ? " private" : " public");
+    if (raw.length != 32) throw new ClientError("invalid_key", what + " key must be 32 bytes");
     try {
-      return KeyFactory.getInstance(algorithm(ed)).generatePublic(new X509EncodedKeySpec(concat(ed ? ED_SPKI : X_SPKI, raw)));
+      KeyFactory f = KeyFactory.getInstance(algorithm(ed));
+      if (isPrivate) return f.generatePrivate(new PKCS8EncodedKeySpec(concat(ed ? ED_PKCS8 : X_PKCS8, raw)));
+      return f.generatePublic(new X509EncodedKeySpec(concat(ed ? ED_SPKI : X_SPKI, raw)));
     } catch (GeneralSecurityException e) {
-      throw new ClientError("invalid_key", e.getMessage());
+      throw new ClientError("invalid_key", what + " key refused: " + e.getMessage());
     }
   }
 
