@@ -49,16 +49,14 @@ public final class Main {
   }
 
   private static Map<String, Object> error(String code, String message, Integer status) {
-    Map<String, Object> e = Json.of("code", code, "message", message);
-    e.put("status", status);
-    return e;
+    return Json.of("code", code, "message", message, "status", status);
   }
 
   private static Map<String, Object> failure(Object id, Map<String, Object> error) {
     return Json.of("id", id, "ok", false, "error", error);
   }
 
-  /** Answers one request line; null after shutdown (the reply is then in {@code out}). */
+  /** Answers one request line on {@code out}; false after shutdown. */
   static boolean answer(Session session, String line, PrintStream out) {
     Map<String, Object> req;
     try {

@@ -306,10 +306,8 @@ public final class Session {
   public Map<String, Object> pull(Map<String, Object> args) {
     Fetched f = fetchState(argString(args, "server"), argString(args, "repoId"));
     Manifest m = f.state().manifest();
-    Map<String, Object> out = Json.of("unchanged", f.unchanged(), "payloadVersion", m.payloadVersion(), "keyEpoch", m.keyEpoch(),
-        "alts", f.state().alts(), "members", m.ids());
-    out.put("shareRefreshTokens", m.share());
-    return out;
+    return Json.of("unchanged", f.unchanged(), "payloadVersion", m.payloadVersion(), "keyEpoch", m.keyEpoch(),
+        "alts", f.state().alts(), "members", m.ids(), "shareRefreshTokens", m.share());
   }
 
   private Map<String, Object> pushOnce(String server, RepoState state, List<Object> alts) {
@@ -405,10 +403,7 @@ public final class Session {
 
   public Map<String, Object> keyBinding(Map<String, Object> args) {
     Map<String, Object> r = vault(argString(args, "server"), "POST", "/v1/key-binding", Json.of("x25519PublicKey", xPublic));
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("keyBindingSig", r.get("keyBindingSig"));
-    out.put("issuerJwksUrl", r.get("issuerJwksUrl"));
-    return out;
+    return Json.of("keyBindingSig", r.get("keyBindingSig"), "issuerJwksUrl", r.get("issuerJwksUrl"));
   }
 
   public Map<String, Object> locator(Map<String, Object> args) {
