@@ -49,7 +49,7 @@ func TestMutatedVectorsFail(t *testing.T) {
 		"negative.json":     func(c object) { c["expectedError"] = "invalid_key" },
 		"key-wrap.json":     func(c object) { c["kekHex"] = strings.Repeat("00", 32) },
 		"payload-aead.json": func(c object) { c["tamperEpoch"] = c["keyEpoch"] },
-		"identity.json":     func(c object) { c["derivedKeyHex"] = strings.Repeat("00", 32) },
+		"identity.json":     func(c object) { c["secret"] = "x" + str(c, "secret") }, // caught only by recomputing Argon2id
 		"challenge.json":    func(c object) { c["verdict"] = "reject" },
 	}
 	dir := t.TempDir()

@@ -340,15 +340,16 @@ func checkNegative(c, _ object) {
 
 func checkIdentity(c, _ object) {
 	derived, _ := c["derivedKeyHex"].(string)
-	open := func() (string, string, error) {
+	open := func() (openedIdentity, error) {
 		return openIdentity(c["sealed"], str(c, "unlockWith"), str(c, "secret"), derived)
 	}
 	if c["verdict"] == "accept" {
-		ed, x := must2(open())
-		expect(ed == c["ed25519PublicKey"] && x == c["x25519PublicKey"], "opened keys")
+		got := must(open())
+		expect(got.ed25519PublicKey == c["ed25519PublicKey"] && got.x25519PublicKey == c["x25519PublicKey"], "opened keys")
+		expect(derived == "" || hex.EncodeToString(got.slotKey) == derived, "Argon2id output")
 		return
 	}
-	mustFail(str(c, "expectedError"), func() error { _, _, err := open(); return err })
+	mustFail(str(c, "expectedError"), func() error { _, err := open(); return err })
 }
 
 // pointer resolves an RFC 6901 JSON pointer.
