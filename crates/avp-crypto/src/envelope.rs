@@ -60,7 +60,7 @@ pub fn seal_envelope_with_iv<'a>(
     share_refresh_tokens: bool,
     iv: &[u8; IV_LEN],
 ) -> Result<Envelope> {
-    let aad = aad(repo_id, payload_version.into(), key_epoch.into())?;
+    let aad = header_aad(repo_id, payload_version, key_epoch)?;
     let plaintext =
         zeroize::Zeroizing::new(write_payload(alts, payload_version, share_refresh_tokens));
     let ciphertext = aead::seal(data_key.expose(), iv, &aad, &plaintext);
@@ -82,19 +82,36 @@ pub fn open_envelope<S: AsRef<str>>(
     data_key: &Secret32,
     share_refresh_tokens: bool,
 ) -> Result<VaultPayload> {
-    let aad = aad(
+    let aad = header_aad(
         envelope.repo_id.as_ref(),
-        envelope.payload_version.into(),
-        envelope.key_epoch.into(),
+        envelope.payload_version,
+        envelope.key_epoch,
     )?;
     let iv: [u8; IV_LEN] = b64decode_strict(envelope.iv.as_ref(), Some(IV_LEN))
         .map_err(|e| Error::InvalidEncoding(format!("envelope iv: {e}")))?
         .try_into()
         .expect("length checked");
-    let mut buffer = b64decode_strict(envelope.ciphertext.as_ref(), None)
+    let buffer = b64decode_strict(envelope.ciphertext.as_ref(), None)
         .map_err(|e| Error::InvalidEncoding(format!("envelope ciphertext: {e}")))?;
-    aead::open_in_place(data_key.expose(), &iv, &aad, &mut buffer)?;
-    parse_payload(buffer, share_refresh_tokens)
+    open_decoded(&aad, &iv, buffer, data_key, share_refresh_tokens)
+}
+
+/// The AAD of an envelope header (counters range-checked).
+pub fn header_aad(repo_id: &str, payload_version: u64, key_epoch: u64) -> Result<Vec<u8>> {
+    aad(repo_id, payload_version.into(), key_epoch.into())
+}
+
+/// The second half of [`open_envelope`], for a caller that decoded the base64 itself: decrypt
+/// `ciphertext ‖ tag` in place under `aad` (from [`header_aad`]) and parse the plaintext.
+pub fn open_decoded(
+    aad: &[u8],
+    iv: &[u8; IV_LEN],
+    mut ciphertext: Vec<u8>,
+    data_key: &Secret32,
+    share_refresh_tokens: bool,
+) -> Result<VaultPayload> {
+    aead::open_in_place(data_key.expose(), iv, aad, &mut ciphertext)?;
+    parse_payload(ciphertext, share_refresh_tokens)
 }
 
 #[cfg(test)]

@@ -279,8 +279,9 @@ impl AltAccount {
         }
     }
 
-    /// Upper bound of the serialized size (for one allocation when writing).
-    fn size_hint(&self) -> usize {
+    /// About the serialized size (unknown fields and bans not counted): sizes the output
+    /// buffer, and tells the binding when a write is worth releasing the GIL for.
+    pub fn size_hint(&self) -> usize {
         let spans = [
             Some(self.uuid),
             Some(self.username),
@@ -701,6 +702,15 @@ pub fn parse_alt(json: Vec<u8>, where_: &str) -> Result<AltAccount> {
     let alt = read_alt(&mut r, &text, at, true)?;
     r.end()?;
     Ok(alt)
+}
+
+/// Parse one ban object; `where_` names it in errors.
+pub fn parse_ban(json: Vec<u8>, where_: &str) -> Result<BanInfo> {
+    let text = Zeroizing::new(utf8(json)?);
+    let mut r = Reader::new(&text)?;
+    let ban = read_ban(&mut r, &text, &|| where_.to_owned())?;
+    r.end()?;
+    Ok(ban)
 }
 
 #[cfg(test)]
