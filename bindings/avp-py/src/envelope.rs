@@ -572,15 +572,13 @@ fn b64decode_str(text: &Bound<'_, PyString>, what: &str) -> PyResult<Vec<u8>> {
         let end = (start + B64_SLICE).min(chars);
         let slice = text.get_item(PySlice::new(py, start as isize, end as isize, 1))?;
         let bytes = slice.downcast::<PyString>()?.encode_utf8()?;
-        let part = std::str::from_utf8(bytes.as_bytes())
-            .map_err(|_| invalid(py, format!("{what}: invalid base64")))?;
+        let part = bytes.as_bytes();
         // Padding may only end the whole text, not a slice of it.
-        if end < chars && part.ends_with('=') {
+        if end < chars && part.ends_with(b"=") {
             return Err(invalid(py, format!("{what}: invalid base64 padding")));
         }
-        let decoded = gil_released_if_large(py, part.len(), || encoding::b64decode_strict(part, None))
+        gil_released_if_large(py, part.len(), || encoding::b64decode_append(part, &mut out))
             .map_err(|e| invalid(py, format!("{what}: {e}")))?;
-        out.extend_from_slice(&decoded);
         if end == chars {
             break;
         }

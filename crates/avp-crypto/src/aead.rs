@@ -42,6 +42,13 @@ pub fn seal(k: &[u8; 32], iv: &[u8; IV_LEN], aad: &[u8], plaintext: &[u8]) -> Ve
     out
 }
 
+/// Encrypt `buf` in place and append the tag (no second buffer: large payloads).
+pub fn seal_in_place(k: &[u8; 32], iv: &[u8; IV_LEN], aad: &[u8], buf: &mut Vec<u8>) {
+    key(k)
+        .seal_in_place_append_tag(Nonce::assume_unique_for_key(*iv), Aad::from(aad), buf)
+        .expect("AES-GCM input within limits");
+}
+
 /// Decrypt `ciphertext ‖ tag` into `out` (exactly `ciphertext.len() - 16` bytes). On failure
 /// `out` is zeroed so no unauthenticated plaintext survives.
 pub fn open_into(
@@ -135,6 +142,9 @@ mod tests {
         assert_eq!(open(&k, &iv, &aad, &bad), Err(Error::InvalidTag));
         assert_eq!(open(&k, &iv, b"", &ct), Err(Error::InvalidTag));
         assert_eq!(open(&k, &iv, &aad, &ct[..15]), Err(Error::InvalidTag));
+        let mut sealed_in_place = pt.clone();
+        seal_in_place(&k, &iv, &aad, &mut sealed_in_place);
+        assert_eq!(sealed_in_place, ct);
         let mut in_place = ct.clone();
         open_in_place(&k, &iv, &aad, &mut in_place).unwrap();
         assert_eq!(in_place, pt);

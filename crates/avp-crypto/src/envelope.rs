@@ -69,7 +69,7 @@ pub fn seal_envelope_with_iv<'a>(
         payload_version,
         key_epoch,
         iv: b64encode(iv),
-        ciphertext: b64encode(&ciphertext),
+        ciphertext: b64encode(&buffer),
     })
 }
 

@@ -243,22 +243,20 @@ impl<'a> Reader<'a> {
         let start = self.pos;
         let mut escaped = false;
         loop {
-            // Fast path: ordinary characters (UTF-8 continuation bytes included).
-            while let Some(&b) = self.bytes.get(self.pos) {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.pos += 1;
+            // SIMD search for the next quote or backslash, then one vectorized pass for controls.
+            let rest = &self.bytes[self.pos..];
+            let stop = memchr::memchr2(b'"', b'\\', rest)
+                .ok_or_else(|| syntax("unterminated string", self.pos))?;
+            if needs_escape(&rest[..stop]) {
+                let at = rest[..stop].iter().position(|&b| b < 0x20).unwrap_or(0);
+                return Err(syntax("control character in a string", self.pos + at));
             }
-            match self.bytes.get(self.pos) {
-                Some(b'"') => break,
-                Some(b'\\') => {
-                    escaped = true;
-                    self.escape()?;
-                }
-                Some(_) => return Err(syntax("control character in a string", self.pos)),
-                None => return Err(syntax("unterminated string", self.pos)),
+            self.pos += stop;
+            if self.bytes[self.pos] == b'"' {
+                break;
             }
+            escaped = true;
+            self.escape()?;
         }
         let len = self.pos - start;
         self.pos += 1; // closing quote
@@ -455,11 +453,29 @@ pub fn unescape(raw: &str) -> String {
     out
 }
 
+/// Whether `bytes` hold a character JSON must escape (`"`, `\\`, C0 controls). Branch-free so
+/// the compiler vectorizes it.
+pub fn needs_escape(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .fold(false, |acc, &b| acc | (b < 0x20) | (b == b'"') | (b == b'\\'))
+}
+
 /// Append `s` as a JSON string (quotes included), escaping as Python's `json.dumps` with
 /// `ensure_ascii=False` does: `"` `\` and the C0 controls, nothing else.
 pub fn write_string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
+    write_escaped_body(out, s);
+    out.push(b'"');
+}
+
+/// Append the body of `s` as a JSON string, without the quotes.
+pub fn write_escaped_body(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
+    if !needs_escape(bytes) {
+        out.extend_from_slice(bytes);
+        return;
+    }
     let mut from = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let short = match b {
@@ -482,7 +498,6 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
         from = i + 1;
     }
     out.extend_from_slice(&bytes[from..]);
-    out.push(b'"');
 }
 
 /// Append a kept value in minified form (numbers as written).

@@ -18,7 +18,9 @@ use zeroize::Zeroizing;
 
 use crate::encoding::MAX_COUNTER;
 use crate::error::{Error, Result};
-use crate::strict_json::{write_string, write_value, Json, Kind, Reader, Span};
+use crate::strict_json::{
+    needs_escape, write_escaped_body, write_string, write_value, Json, Kind, Reader, Span,
+};
 
 /// The alt types of §5.
 pub const ALT_TYPES: [&str; 4] = ["MICROSOFT", "COOKIE", "SESSION", "OFFLINE"];
@@ -171,14 +173,21 @@ impl AltAccount {
                 )));
             }
         }
-        let mut text = String::new();
+        // Strings that need escaping are stored escaped, so that an unescaped span can always be
+        // written as it is.
+        let mut text = Vec::new();
         let mut put = |s: &str| {
-            let start = text.len() as u32;
-            text.push_str(s);
+            let start = text.len();
+            let escaped = needs_escape(s.as_bytes());
+            if escaped {
+                write_escaped_body(&mut text, s);
+            } else {
+                text.extend_from_slice(s.as_bytes());
+            }
             Span {
-                start,
-                len: s.len() as u32,
-                escaped: false,
+                start: start as u32,
+                len: (text.len() - start) as u32,
+                escaped,
             }
         };
         let uuid = put(&f.uuid);
@@ -192,7 +201,7 @@ impl AltAccount {
             return Err(Error::InvalidEncoding("alt larger than 4 GiB".into()));
         }
         Ok(AltAccount {
-            text: Arc::new(Zeroizing::new(text)),
+            text: Arc::new(Zeroizing::new(utf8(text)?)),
             uuid,
             username,
             access_token,
@@ -312,7 +321,15 @@ impl AltAccount {
             out.push(b'"');
             out.extend_from_slice(key.as_bytes());
             out.extend_from_slice(b"\":");
-            write_string(out, &self.get(span));
+            if span.escaped {
+                write_string(out, &self.get(span)); // canonical escapes
+            } else {
+                // An unescaped span holds nothing JSON escapes (the reader or `new` checked).
+                let raw = &self.text.as_bytes()[span.start as usize..(span.start + span.len) as usize];
+                out.push(b'"');
+                out.extend_from_slice(raw);
+                out.push(b'"');
+            }
         };
         let number = |out: &mut Vec<u8>, key: &str, n: u64| {
             out.push(b'"');
