@@ -61,9 +61,10 @@ pub fn seal_envelope_with_iv<'a>(
     iv: &[u8; IV_LEN],
 ) -> Result<Envelope> {
     let aad = header_aad(repo_id, payload_version, key_epoch)?;
-    let plaintext =
+    // Zeroized on drop: were sealing to stop half-way, the buffer would still hold plaintext.
+    let mut buffer =
         zeroize::Zeroizing::new(write_payload(alts, payload_version, share_refresh_tokens));
-    let ciphertext = aead::seal(data_key.expose(), iv, &aad, &plaintext);
+    aead::seal_in_place(data_key.expose(), iv, &aad, &mut buffer);
     Ok(Envelope {
         repo_id: repo_id.to_owned(),
         payload_version,
