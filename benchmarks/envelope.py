@@ -12,8 +12,9 @@ the same run:
   baseline the issue's "open >= 8x today's SDK path" goal refers to).
 
 Peak extra memory of an open is measured in a fresh subprocess per implementation: the envelope is
-built, the kernel's RSS high-water mark is reset (``/proc/self/clear_refs`` ← ``5``), the envelope is
-opened and the result kept, and ``VmHWM - VmRSS(before)`` is the peak. RSS sees every allocation,
+built, the fixtures' freed heap is returned to the OS (``malloc_trim``), the kernel's RSS high-water
+mark is reset (``/proc/self/clear_refs`` ← ``5``), the envelope is opened and the result kept, and
+``VmHWM - VmRSS(before)`` is the peak. RSS sees every allocation,
 Rust's included (``tracemalloc`` only sees Python's).
 """
 
@@ -198,7 +199,7 @@ def goal(operation: str, peer: str) -> Optional[float]:
 
 
 _MEMORY_CHILD = """
-import gc, sys
+import ctypes, gc, sys
 sys.path.insert(0, {here!r})
 import envelope as b
 key, dicts, alts, env = b.fixtures({count})
@@ -207,6 +208,7 @@ plaintext_size = len(b.crypto.b64decode_strict(env.ciphertext)) - 16
 open_one = {{"avp": lambda: b.open_envelope(env, key, True), "plain": lambda: b.plain_open(key, plain_env)}}[{which!r}]
 del dicts, alts
 gc.collect()
+ctypes.CDLL("libc.so.6").malloc_trim(0)  # freed heap back to the OS, so it cannot hide new allocations
 def status(field):
     with open("/proc/self/status") as f:
         return next(int(line.split()[1]) for line in f if line.startswith(field + ":")) * 1024
