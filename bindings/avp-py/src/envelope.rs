@@ -17,8 +17,9 @@ use crate::errors::IntoPyResult;
 use crate::primitives::gil_released_if_large;
 
 /// base64 text is decoded in slices of this many characters (a multiple of 4), so opening a
-/// large envelope never holds a second full copy of its text.
-const B64_SLICE: usize = 1 << 20;
+/// large envelope never holds a second full copy of its text. Small enough that the two
+/// temporary copies of a slice stay below malloc's mmap threshold (no page faults per slice).
+const B64_SLICE: usize = 48 * 1024;
 
 fn u64_counter(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
     Ok(counter(obj, what)? as u64) // range-checked: 0 ..= 2^53-1
@@ -577,7 +578,7 @@ fn b64decode_str(text: &Bound<'_, PyString>, what: &str) -> PyResult<Vec<u8>> {
         if end < chars && part.ends_with(b"=") {
             return Err(invalid(py, format!("{what}: invalid base64 padding")));
         }
-        gil_released_if_large(py, part.len(), || encoding::b64decode_append(part, &mut out))
+        encoding::b64decode_append(part, &mut out)
             .map_err(|e| invalid(py, format!("{what}: {e}")))?;
         if end == chars {
             break;

@@ -456,9 +456,9 @@ pub fn unescape(raw: &str) -> String {
 /// Whether `bytes` hold a character JSON must escape (`"`, `\\`, C0 controls). Branch-free so
 /// the compiler vectorizes it.
 pub fn needs_escape(bytes: &[u8]) -> bool {
-    bytes
-        .iter()
-        .fold(false, |acc, &b| acc | (b < 0x20) | (b == b'"') | (b == b'\\'))
+    bytes.iter().fold(false, |acc, &b| {
+        acc | (b < 0x20) | (b == b'"') | (b == b'\\')
+    })
 }
 
 /// Append `s` as a JSON string (quotes included), escaping as Python's `json.dumps` with

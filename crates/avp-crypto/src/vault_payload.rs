@@ -325,7 +325,8 @@ impl AltAccount {
                 write_string(out, &self.get(span)); // canonical escapes
             } else {
                 // An unescaped span holds nothing JSON escapes (the reader or `new` checked).
-                let raw = &self.text.as_bytes()[span.start as usize..(span.start + span.len) as usize];
+                let raw =
+                    &self.text.as_bytes()[span.start as usize..(span.start + span.len) as usize];
                 out.push(b'"');
                 out.extend_from_slice(raw);
                 out.push(b'"');
