@@ -205,7 +205,10 @@ import envelope as b
 key, dicts, alts, env = b.fixtures({count})
 plain_env = b.plain_seal(key, dicts)
 plaintext_size = len(b.crypto.b64decode_strict(env.ciphertext)) - 16
-open_one = {{"avp": lambda: b.open_envelope(env, key, True), "plain": lambda: b.plain_open(key, plain_env)}}[{which!r}]
+open_one = {{
+    "avp": lambda: b.open_envelope(env, key, True),
+    "plain": lambda: b.plain_open(key, plain_env),
+}}[{which!r}]
 del dicts, alts
 gc.collect()
 ctypes.CDLL("libc.so.6").malloc_trim(0)  # freed heap back to the OS, so it cannot hide new allocations
@@ -224,6 +227,8 @@ def peak_extra_memory(count: int, which: str) -> tuple[int, int]:
     """(peak extra bytes while opening and keeping the result, plaintext bytes), in a subprocess."""
     here = os.path.dirname(os.path.abspath(__file__))
     code = _MEMORY_CHILD.format(here=here, count=count, which=which)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=600
+    )
     peak, size = out.stdout.split()
     return int(peak), int(size)

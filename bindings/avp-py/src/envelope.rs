@@ -51,7 +51,9 @@ fn to_json(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
         let v = f.value();
         return match v {
             _ if v.is_nan() => Err(invalid(py, "NaN is not a JSON value".into())),
-            _ if v.is_infinite() => Ok(Json::Number(if v > 0.0 { "1e400" } else { "-1e400" }.into())),
+            _ if v.is_infinite() => Ok(Json::Number(
+                if v > 0.0 { "1e400" } else { "-1e400" }.into(),
+            )),
             _ => Ok(Json::Number(f.repr()?.to_cow()?.into_owned())),
         };
     }
@@ -97,10 +99,7 @@ fn from_json(py: Python<'_>, value: &Json) -> PyResult<PyObject> {
         Json::Bool(b) => PyBool::new(py, *b).to_owned().into_any().unbind(),
         Json::Number(text) if !text.contains(['.', 'e', 'E']) => match text.parse::<i64>() {
             Ok(i) => i.into_pyobject(py)?.into_any().unbind(),
-            Err(_) => py
-                .get_type::<PyInt>()
-                .call1((text.as_str(),))?
-                .unbind(),
+            Err(_) => py.get_type::<PyInt>().call1((text.as_str(),))?.unbind(),
         },
         Json::Number(text) => text
             .parse::<f64>()
@@ -425,7 +424,10 @@ fn held_alts(alts: &Bound<'_, PyAny>) -> PyResult<Vec<Py<AltAccount>>> {
                 .map_err(|_| {
                     PyTypeError::new_err(format!(
                         "alts must hold AltAccount objects, not {}",
-                        item.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                        item.get_type()
+                            .name()
+                            .map(|n| n.to_string())
+                            .unwrap_or_default()
                     ))
                 })
         })
@@ -435,10 +437,7 @@ fn held_alts(alts: &Bound<'_, PyAny>) -> PyResult<Vec<Py<AltAccount>>> {
 /// Parse a JSON array of alts (a user's file); `where` names it in errors.
 #[pyfunction]
 #[pyo3(signature = (data, r#where = "alts"))]
-fn parse_alts<'py>(
-    data: &Bound<'py, PyAny>,
-    r#where: &str,
-) -> PyResult<Bound<'py, PyList>> {
+fn parse_alts<'py>(data: &Bound<'py, PyAny>, r#where: &str) -> PyResult<Bound<'py, PyList>> {
     let py = data.py();
     let bytes = match data.downcast::<PyString>() {
         Ok(s) => s.encode_utf8()?.as_bytes().to_vec(),
@@ -474,7 +473,11 @@ fn payload_json<'py>(
     let py = alts.py();
     let version = u64_counter(payload_version, "payloadVersion")?;
     let held = held_alts(alts)?;
-    let text = vp::write_payload(held.iter().map(|a| &a.get().0), version, share_refresh_tokens);
+    let text = vp::write_payload(
+        held.iter().map(|a| &a.get().0),
+        version,
+        share_refresh_tokens,
+    );
     Ok(PyBytes::new(py, &text))
 }
 

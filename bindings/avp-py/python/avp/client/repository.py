@@ -525,9 +525,7 @@ class Repository:
         new_key = crypto.generate_data_key()
         new_epoch, new_version = manifest.key_epoch + 1, manifest.payload_version + 1
         policy_on = manifest.share_refresh_tokens is True
-        envelope = seal_envelope(
-            new_key, self.repo_id, new_version, new_epoch, snapshot.alts, policy_on
-        )
+        envelope = seal_envelope(new_key, self.repo_id, new_version, new_epoch, snapshot.alts, policy_on)
         self._progress(f"re-wrapping a new data key to {len(remaining)} member(s)")
         wrapped = crypto.wrap_key_many(new_key, recipients)
         rewrapped = [

@@ -65,16 +65,27 @@ def _accepts() -> list[tuple[str, str]]:
         ("accept/minimal", _payload(_alt())),
         ("accept/every-field", _payload(every)),
         ("accept/legacy-ban", _payload(_alt(ban=ban))),
-        ("accept/legacy-ban-and-explicit-unknown", _payload(_alt(ban=ban, bans={"unknown": {**ban, "source": "new"}}))),
+        (
+            "accept/legacy-ban-and-explicit-unknown",
+            _payload(_alt(ban=ban, bans={"unknown": {**ban, "source": "new"}})),
+        ),
         ("accept/legacy-ban-null", _payload(_alt(ban=None, bans=None))),
         (
             "accept/unknown-fields-kept-verbatim",
-            _with_field('"skin":{"url":"https://x","layers":[1,2.50,-0,1E400]},"big":123456789012345678901234567890'),
+            _with_field(
+                '"skin":{"url":"https://x","layers":[1,2.50,-0,1E400]},"big":123456789012345678901234567890'
+            ),
         ),
-        ("accept/escapes-rewritten-canonically", _with_field('"note":"\\u00e9\\/\\ud83d\\ude00\\n\\u001f\\"\\\\"')),
+        (
+            "accept/escapes-rewritten-canonically",
+            _with_field('"note":"\\u00e9\\/\\ud83d\\ude00\\n\\u001f\\"\\\\"'),
+        ),
         ("accept/non-ascii", _payload(_alt("J\u00f6rg-\u91d1\U0001f510"))),
         ("accept/whitespace-and-member-order", pretty),
-        ("accept/counters-at-the-limits", _payload(_alt(lastUsed=MAX_COUNTER, expiresAt=0), version=MAX_COUNTER)),
+        (
+            "accept/counters-at-the-limits",
+            _payload(_alt(lastUsed=MAX_COUNTER, expiresAt=0), version=MAX_COUNTER),
+        ),
         ("accept/unknown-top-level-member-dropped", _payload(_alt(), meta={"by": "a newer client"})),
         ("accept/depth-32", _nested(32)),
         ("accept/escaped-unknown-key", _with_field('"u\\u0075id2":"a"')),
@@ -104,7 +115,12 @@ def _rejects() -> list[tuple[str, str | bytes, str, str]]:
             "banned is 1, not a boolean",
             enc,
         ),
-        ("type/legacy-ban-incomplete", _payload(_alt(ban={"banned": True})), "legacy ban without its fields", enc),
+        (
+            "type/legacy-ban-incomplete",
+            _payload(_alt(ban={"banned": True})),
+            "legacy ban without its fields",
+            enc,
+        ),
         ("type/alt-is-array", _payload([text]), "an alt is an array", enc),
         ("type/alts-object", _payload().replace('"alts":[]', '"alts":{}'), "alts is an object", enc),
         ("type/payload-array", f"[{good}]", "the payload is an array", enc),
@@ -112,8 +128,18 @@ def _rejects() -> list[tuple[str, str | bytes, str, str]]:
         ("counter/last-used-negative", _payload(_alt(lastUsed=-1)), "lastUsed = -1", rng),
         ("counter/last-used-2^53", _payload(_alt(lastUsed=2**53)), "lastUsed = 2^53", rng),
         ("counter/last-used-2^64", _payload(_alt(lastUsed=2**64)), "lastUsed = 2^64", rng),
-        ("counter/last-used-fraction", _with_field('"lastUsed":1.0').replace('"lastUsed":1767225600000,', ""), "1.0", rng),
-        ("counter/last-used-exponent", _with_field('"lastUsed":1e3').replace('"lastUsed":1767225600000,', ""), "1e3", rng),
+        (
+            "counter/last-used-fraction",
+            _with_field('"lastUsed":1.0').replace('"lastUsed":1767225600000,', ""),
+            "1.0",
+            rng,
+        ),
+        (
+            "counter/last-used-exponent",
+            _with_field('"lastUsed":1e3').replace('"lastUsed":1767225600000,', ""),
+            "1e3",
+            rng,
+        ),
         ("counter/expires-at-negative", _payload(_alt(expiresAt=-5)), "expiresAt = -5", rng),
         (
             "counter/observed-at-2^53",
@@ -122,21 +148,53 @@ def _rejects() -> list[tuple[str, str | bytes, str, str]]:
             rng,
         ),
         ("counter/payload-version-negative", _payload(version=-1), "payloadVersion = -1", rng),
-        ("duplicate/top-level-alts", good.replace('"payloadVersion"', '"alts":[],"payloadVersion"'), "alts twice", enc),
+        (
+            "duplicate/top-level-alts",
+            good.replace('"payloadVersion"', '"alts":[],"payloadVersion"'),
+            "alts twice",
+            enc,
+        ),
         ("duplicate/alt-uuid", _with_field('"uuid":"again"'), "uuid twice in one alt", enc),
-        ("duplicate/after-unescaping", _with_field('"\\u0075uid":"again"'), '"\\u0075uid" equals "uuid"', enc),
-        ("duplicate/inside-unknown-field", _with_field('"x":{"a":{"b":1,"b":2}}'), "duplicate at depth 5", enc),
+        (
+            "duplicate/after-unescaping",
+            _with_field('"\\u0075uid":"again"'),
+            '"\\u0075uid" equals "uuid"',
+            enc,
+        ),
+        (
+            "duplicate/inside-unknown-field",
+            _with_field('"x":{"a":{"b":1,"b":2}}'),
+            "duplicate at depth 5",
+            enc,
+        ),
         (
             "duplicate/ban-server",
-            _with_field('"bans":{"s":{"banned":true,"observedAt":1,"source":"","detail":""},'
-                        '"s":{"banned":false,"observedAt":1,"source":"","detail":""}}'),
+            _with_field(
+                '"bans":{"s":{"banned":true,"observedAt":1,"source":"","detail":""},'
+                '"s":{"banned":false,"observedAt":1,"source":"","detail":""}}'
+            ),
             "one game server twice in bans",
             enc,
         ),
         ("utf8/invalid-byte", good.encode().replace(b'"Steve"', b'"St\xffve"'), "0xFF in a string", enc),
-        ("utf8/overlong-slash", good.encode().replace(b'"Steve"', b'"St\xc0\xafve"'), "overlong encoding of /", enc),
-        ("utf8/encoded-surrogate", good.encode().replace(b'"Steve"', b'"St\xed\xa0\x80ve"'), "CESU-8 surrogate", enc),
-        ("utf8/truncated-sequence", good.encode().replace(b'"Steve"', b'"Steve\xe2\x82"'), "cut 3-byte sequence", enc),
+        (
+            "utf8/overlong-slash",
+            good.encode().replace(b'"Steve"', b'"St\xc0\xafve"'),
+            "overlong encoding of /",
+            enc,
+        ),
+        (
+            "utf8/encoded-surrogate",
+            good.encode().replace(b'"Steve"', b'"St\xed\xa0\x80ve"'),
+            "CESU-8 surrogate",
+            enc,
+        ),
+        (
+            "utf8/truncated-sequence",
+            good.encode().replace(b'"Steve"', b'"Steve\xe2\x82"'),
+            "cut 3-byte sequence",
+            enc,
+        ),
         ("utf8/byte-order-mark", b"\xef\xbb\xbf" + good.encode(), "leading BOM", enc),
         ("utf8/lone-surrogate-escape", _with_field('"note":"\\ud800"'), "\\ud800 alone", enc),
         ("syntax/nan", _with_field('"score":NaN'), "NaN", enc),
