@@ -154,7 +154,7 @@ impl BanInfo {
 
     /// Read a ban from its wire dict (the crate's rules).
     #[staticmethod]
-    #[pyo3(signature = (obj, r#where = "ban"))]
+    #[pyo3(signature = (obj, r#where = "ban"), text_signature = "(obj, where='ban')")]
     fn from_dict(obj: &Bound<'_, PyAny>, r#where: &str) -> PyResult<Self> {
         let text = to_json_text(obj)?;
         vp::parse_ban(text, r#where).py(obj.py()).map(BanInfo)
@@ -278,7 +278,7 @@ impl AltAccount {
 
     /// Read an alt from its wire dict (the crate's rules; `where` names it in errors).
     #[staticmethod]
-    #[pyo3(signature = (obj, r#where = "alt"))]
+    #[pyo3(signature = (obj, r#where = "alt"), text_signature = "(obj, where='alt')")]
     fn from_dict(obj: &Bound<'_, PyAny>, r#where: &str) -> PyResult<Self> {
         let text = to_json_text(obj)?;
         vp::parse_alt(text, r#where).py(obj.py()).map(AltAccount)
@@ -436,7 +436,7 @@ fn held_alts(alts: &Bound<'_, PyAny>) -> PyResult<Vec<Py<AltAccount>>> {
 
 /// Parse a JSON array of alts (a user's file); `where` names it in errors.
 #[pyfunction]
-#[pyo3(signature = (data, r#where = "alts"))]
+#[pyo3(signature = (data, r#where = "alts"), text_signature = "(data, where='alts')")]
 fn parse_alts<'py>(data: &Bound<'py, PyAny>, r#where: &str) -> PyResult<Bound<'py, PyList>> {
     let py = data.py();
     let bytes = match data.downcast::<PyString>() {
