@@ -4,6 +4,7 @@ standard library's ``base64`` and ``json`` as the independent implementation."""
 from __future__ import annotations
 
 import base64
+import enum
 import json
 import sys
 import threading
@@ -176,6 +177,9 @@ def test_constructor_applies_the_core_rules() -> None:
         "lastUsed": 1,
     }
     assert alt.extra == {"big": 2**80, "f": 0.1, "inf": float("inf")}
+    # int and float subclasses are written as their numeric values, not as their str()
+    flag = AltAccount("u", "n", "t", "COOKIE", 1, extra={"e": enum.IntEnum("E", "ONE")["ONE"]})
+    assert json.loads(_native.payload_json([flag], 1))["alts"][0]["e"] == 1
 
 
 def test_repr_leaves_tokens_out() -> None:

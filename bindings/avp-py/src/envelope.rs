@@ -44,8 +44,10 @@ fn to_json(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
     if let Ok(b) = obj.downcast::<PyBool>() {
         return Ok(Json::Bool(b.is_true()));
     }
-    if let Ok(i) = obj.downcast::<PyInt>() {
-        return Ok(Json::Number(i.str()?.to_cow()?.into_owned()));
+    if obj.is_instance_of::<PyInt>() {
+        // int.__repr__, not str(): an int subclass (an IntEnum, say) may print a name.
+        let digits = py.get_type::<PyInt>().call_method1("__repr__", (obj,))?;
+        return Ok(Json::Number(digits.str()?.to_cow()?.into_owned()));
     }
     if let Ok(f) = obj.downcast::<PyFloat>() {
         let v = f.value();
@@ -54,7 +56,9 @@ fn to_json(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
             _ if v.is_infinite() => Ok(Json::Number(
                 if v > 0.0 { "1e400" } else { "-1e400" }.into(),
             )),
-            _ => Ok(Json::Number(f.repr()?.to_cow()?.into_owned())),
+            _ => Ok(Json::Number(
+                PyFloat::new(py, v).repr()?.to_cow()?.into_owned(),
+            )),
         };
     }
     if let Ok(s) = obj.downcast::<PyString>() {
