@@ -81,12 +81,12 @@ def test_a_payload_written_by_another_client_opens() -> None:
 
 
 def test_large_envelopes_round_trip_across_base64_slices() -> None:
-    # ~120 KiB of ciphertext text: several of the binding's 48 Ki-character slices.
-    alts = [AltAccount.from_dict(wire_alt(i)) for i in range(1000)]
+    # Over 4 Mi characters of ciphertext text: decoded in the binding's 48 Ki-character slices.
+    alts = [AltAccount.from_dict(wire_alt(i, sourceUser="s" * 4000)) for i in range(1000)]
     envelope = seal_envelope(KEY, REPO, VERSION, EPOCH, alts, True)
-    assert len(envelope.ciphertext) > 2 * 48 * 1024
+    assert len(envelope.ciphertext) > 4 << 20
     assert open_envelope(envelope, KEY).alts == tuple(alts)
-    assert pyca_open(envelope)["alts"][999] == wire_alt(999)
+    assert pyca_open(envelope)["alts"][999] == wire_alt(999, sourceUser="s" * 4000)
     # Padding that would end one slice is not the end of the text: refused, not accepted piecewise.
     cut = 48 * 1024
     padded = envelope.ciphertext[: cut - 2] + "==" + envelope.ciphertext[cut:]

@@ -16,10 +16,13 @@ use crate::buffers::{buf, counter, iv12, secret32};
 use crate::errors::IntoPyResult;
 use crate::primitives::gil_released_if_large;
 
-/// base64 text is decoded in slices of this many characters (a multiple of 4), so opening a
-/// large envelope never holds a second full copy of its text. Small enough that the two
+/// A large base64 text is decoded in slices of this many characters (a multiple of 4), so
+/// opening a large envelope never holds a second full copy of its text. Small enough that the two
 /// temporary copies of a slice stay below malloc's mmap threshold (no page faults per slice).
 const B64_SLICE: usize = 48 * 1024;
+/// Texts up to this many characters are decoded in one piece: one copy of at most 4 MiB costs
+/// less than the per-slice calls.
+const B64_WHOLE: usize = 4 << 20;
 
 fn u64_counter(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
     Ok(counter(obj, what)? as u64) // range-checked: 0 ..= 2^53-1
@@ -577,7 +580,8 @@ fn b64decode_str(text: &Bound<'_, PyString>, what: &str) -> PyResult<Vec<u8>> {
     let mut out = Vec::with_capacity(chars / 4 * 3);
     let mut start = 0;
     while start < chars || start == 0 {
-        let end = (start + B64_SLICE).min(chars);
+        let step = if chars <= B64_WHOLE { chars } else { B64_SLICE };
+        let end = (start + step).min(chars);
         let slice = text.get_item(PySlice::new(py, start as isize, end as isize, 1))?;
         let bytes = slice.downcast::<PyString>()?.encode_utf8()?;
         let part = bytes.as_bytes();
