@@ -116,9 +116,9 @@ def test_a_forked_history_leaves_evidence(make_client: ClientFactory, proxy: Hos
     assert repo.push([alt(1), alt(2)]).accepted  # Bob never pulls Alice's version 3
     key = bob_repo.held_data_keys()[0]
     members = list(bob_repo.snapshot.manifest.members) if bob_repo.snapshot else []
-    _, state3 = bob_repo.seal_write(key, 3, 0, [alt(3)], members)
+    _, state3 = bob_repo.seal_write(key, 3, 0, [alt(3)], members, False)
     bob_repo.record_write(state3)
-    fork4, _ = bob_repo.seal_write(key, 4, 0, [alt(3), alt(4)], members)
+    fork4, _ = bob_repo.seal_write(key, 4, 0, [alt(3), alt(4)], members, False)
 
     def serve_bobs_branch(body: Any) -> Any:
         out = copy.deepcopy(body)

@@ -2,6 +2,7 @@
 //! inputs are any bytes-like object, outputs are `bytes`; errors are the classes of `avp.errors`.
 
 mod buffers;
+mod envelope;
 mod errors;
 mod federation;
 mod identity;
@@ -18,5 +19,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     federation::register(m)?;
     identity::register(m)?;
     signed::register(m)?;
+    envelope::register(m)?;
     Ok(())
 }

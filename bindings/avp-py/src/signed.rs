@@ -9,7 +9,7 @@ use crate::errors::IntoPyResult;
 use crate::identity::Identity;
 
 /// (writer, roster_hash, prev, signature, content_hash, state_hash), all raw bytes.
-type StateTuple<'py> = (
+pub(crate) type StateTuple<'py> = (
     Bound<'py, PyBytes>,
     Bound<'py, PyBytes>,
     Bound<'py, PyBytes>,
@@ -18,7 +18,7 @@ type StateTuple<'py> = (
     Bound<'py, PyBytes>,
 );
 
-fn state_tuple<'py>(py: Python<'py>, s: &SignedState) -> StateTuple<'py> {
+pub(crate) fn state_tuple<'py>(py: Python<'py>, s: &SignedState) -> StateTuple<'py> {
     (
         PyBytes::new(py, &s.record.writer),
         PyBytes::new(py, &s.record.roster),
@@ -29,7 +29,7 @@ fn state_tuple<'py>(py: Python<'py>, s: &SignedState) -> StateTuple<'py> {
     )
 }
 
-fn roster(members: &Bound<'_, PyAny>) -> PyResult<Vec<RosterEntry>> {
+pub(crate) fn roster(members: &Bound<'_, PyAny>) -> PyResult<Vec<RosterEntry>> {
     members
         .try_iter()?
         .map(|item| {

@@ -153,10 +153,10 @@ fn unauthenticated(what: &str) -> Error {
     Error::WriteUnauthenticated(format!("the signed-write record is malformed ({what})"))
 }
 
-/// Split a payload plaintext: `None` when it carries no record (an unsigned write), else the
-/// record and the body it signs. A plaintext that starts like a record but does not follow the
-/// exact layout is `WriteUnauthenticated`.
-pub fn split(plaintext: &[u8]) -> Result<Option<(Record, Vec<u8>)>> {
+/// The record at the start of a payload plaintext: `None` when there is none (an unsigned
+/// write). A plaintext that starts like a record but does not follow the exact layout, or whose
+/// body does not start with a member (`"`), is `WriteUnauthenticated`.
+pub fn read_record(plaintext: &[u8]) -> Result<Option<Record>> {
     const MARK: &[u8] = b"{\"signedWrite\":";
     if !plaintext.starts_with(MARK) {
         return Ok(None);
@@ -177,22 +177,38 @@ pub fn split(plaintext: &[u8]) -> Result<Option<(Record, Vec<u8>)>> {
     let roster = field::<32>(take(44, AFTER_ROSTER)?, "roster")?;
     let prev = field::<32>(take(44, AFTER_PREV)?, "prev")?;
     let signature = field::<64>(take(88, CLOSE)?, "signature")?;
-    let rest = &plaintext[PREFIX_LEN..];
-    if rest.first() != Some(&b'"') {
+    if plaintext[PREFIX_LEN] != b'"' {
         return Err(unauthenticated("body"));
     }
-    let mut body = Vec::with_capacity(rest.len() + 1);
+    Ok(Some(Record {
+        writer,
+        roster,
+        prev,
+        signature,
+    }))
+}
+
+/// [`read_record`], then turn `plaintext` into the body the record signs, in place (the record
+/// prefix is removed and the body gets its opening brace back).
+pub fn strip_record(plaintext: &mut Vec<u8>) -> Result<Option<Record>> {
+    let record = read_record(plaintext)?;
+    if record.is_some() {
+        plaintext.drain(..PREFIX_LEN - 1);
+        plaintext[0] = b'{';
+    }
+    Ok(record)
+}
+
+/// Split a payload plaintext into its record and a copy of the body it signs (see
+/// [`read_record`]).
+pub fn split(plaintext: &[u8]) -> Result<Option<(Record, Vec<u8>)>> {
+    let Some(record) = read_record(plaintext)? else {
+        return Ok(None);
+    };
+    let mut body = Vec::with_capacity(plaintext.len() - PREFIX_LEN + 1);
     body.push(b'{');
-    body.extend_from_slice(rest);
-    Ok(Some((
-        Record {
-            writer,
-            roster,
-            prev,
-            signature,
-        },
-        body,
-    )))
+    body.extend_from_slice(&plaintext[PREFIX_LEN..]);
+    Ok(Some((record, body)))
 }
 
 /// Sign `body` as the state `(repo_id, payload_version, key_epoch)` with `roster`, chained to
@@ -234,9 +250,9 @@ pub fn sign(
 }
 
 /// Verify a decrypted payload plaintext as the state `(repo_id, payload_version, key_epoch)`:
-/// `None` for an unsigned write; the state and the body when the signature verifies (strict
-/// Ed25519 policy); `WriteUnauthenticated` otherwise. Whether the served roster is the signed one
-/// is [`check_roster`]'s question, who may sign [`authorize`]'s, and whether `prev` links to the
+/// `None` for an unsigned write; the state and the body when the signature verifies;
+/// `WriteUnauthenticated` otherwise. Whether the served roster is the signed one is
+/// [`check_roster`]'s question, who may sign [`authorize`]'s, and whether `prev` links to the
 /// state a client holds [`check_link`]'s.
 pub fn verify(
     repo_id: &str,
@@ -248,6 +264,20 @@ pub fn verify(
         return Ok(None);
     };
     let content_hash: [u8; 32] = Sha256::digest(&body).into();
+    let state = check_signature(repo_id, payload_version, key_epoch, record, content_hash)?;
+    Ok(Some((state, body)))
+}
+
+/// The signed state of `record` over a body hashing to `content_hash`, as the state
+/// `(repo_id, payload_version, key_epoch)`, when its signature verifies (strict Ed25519 policy);
+/// `WriteUnauthenticated` otherwise.
+pub fn check_signature(
+    repo_id: &str,
+    payload_version: u64,
+    key_epoch: u64,
+    record: Record,
+    content_hash: [u8; 32],
+) -> Result<SignedState> {
     let t = transcript(
         repo_id,
         payload_version,
@@ -262,12 +292,11 @@ pub fn verify(
             "the write's signature does not verify for these contents, counters and roster".into(),
         ));
     }
-    let state = SignedState {
+    Ok(SignedState {
         record,
         content_hash,
         state_hash: state_hash(&t),
-    };
-    Ok(Some((state, body)))
+    })
 }
 
 /// The served roster must be the one the state was signed with: a member added or dropped

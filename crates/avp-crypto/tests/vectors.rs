@@ -12,6 +12,8 @@ use avp_crypto::federation::{self, InviteRequest, RepoLocator};
 use avp_crypto::identity::{Identity, Unlock};
 use avp_crypto::payload::{self, Header};
 use avp_crypto::signed::{self, RosterEntry};
+use avp_crypto::strict_json::write_value;
+use avp_crypto::vault_payload::{parse_payload, write_payload};
 use avp_crypto::wrap::{self, WrappedKey};
 use avp_crypto::{aad, aead, binding, ed25519, hkdf, x25519, Error, Secret32};
 use serde_json::{json, Value};
@@ -782,7 +784,72 @@ fn check_signed_write(c: &Value, _: &Value) -> Outcome {
         &state.record.writer,
     )
     .map_err(refused)?;
-    expect(transcript == hx(c, "transcriptHex")?, "transcriptHex")
+    expect(transcript == hx(c, "transcriptHex")?, "transcriptHex")?;
+    // The payload model keeps the record and the admission (compared as JSON values with serde's
+    // reading of the body).
+    let payload =
+        parse_payload(s(c, "plaintextUtf8")?.as_bytes().to_vec(), true).map_err(refused)?;
+    let part = payload
+        .signed
+        .ok_or("the payload model lost the signed-write record")?;
+    let version = counter(c, "payloadVersion")? as u64;
+    let epoch = counter(c, "keyEpoch")? as u64;
+    expect(
+        part.verify(s(c, "repoId")?, version, epoch)
+            .map_err(refused)?
+            == state,
+        "the payload model's signed state",
+    )?;
+    let kept = part.admission.as_ref().map(|a| {
+        let mut out = Vec::new();
+        write_value(&mut out, a);
+        serde_json::from_slice::<Value>(&out).expect("written JSON")
+    });
+    let doc: Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    expect(
+        kept.as_ref() == doc.get("signedWriteAdmission"),
+        "the payload model's admission",
+    )
+}
+
+fn plaintext_of(c: &Value) -> Result<Vec<u8>, String> {
+    match (c.get("plaintextUtf8"), c.get("plaintextHex")) {
+        (Some(_), None) => Ok(s(c, "plaintextUtf8")?.as_bytes().to_vec()),
+        (None, Some(_)) => hx(c, "plaintextHex"),
+        _ => Err("exactly one of plaintextUtf8 and plaintextHex".into()),
+    }
+}
+
+fn check_payload_parse(c: &Value, _: &Value) -> Outcome {
+    let plaintext = plaintext_of(c)?;
+    match s(c, "verdict")? {
+        "accept" => {
+            let on = parse_payload(plaintext.clone(), true).map_err(refused)?;
+            let off = parse_payload(plaintext, false).map_err(refused)?;
+            let version = on.payload_version;
+            expect(
+                c["payloadVersion"].as_u64() == Some(version),
+                "payloadVersion",
+            )?;
+            expect(
+                c["altCount"].as_u64() == Some(on.alts.len() as u64),
+                "altCount",
+            )?;
+            expect(
+                write_payload(&on.alts, version, true) == s(c, "canonicalUtf8")?.as_bytes(),
+                "canonicalUtf8",
+            )?;
+            expect(
+                write_payload(&off.alts, version, false) == s(c, "strippedUtf8")?.as_bytes(),
+                "strippedUtf8",
+            )
+        }
+        "reject" => must_fail(
+            parse_payload(plaintext, true).map(drop),
+            s(c, "expectedError")?,
+        ),
+        other => Err(format!("unknown verdict {other:?}")),
+    }
 }
 
 type Checker = fn(&Value, &Value) -> Outcome;
@@ -800,6 +867,7 @@ fn checkers(id: &str) -> Option<Vec<(&'static str, Checker)>> {
         "challenge" => one(check_challenge),
         "payload-aead" => one(check_payload),
         "payload-aead-sizes" => one(check_sizes),
+        "payload-parse" => one(check_payload_parse),
         "key-wrap" => one(check_key_wrap),
         "federation" => Some(vec![
             ("tokens", check_token as Checker),
@@ -886,6 +954,14 @@ fn tampered_cases_are_caught() {
     let unknown_op = find(&mut negative, "payload/bit-flipped-body");
     unknown_op["op"] = json!("payload-encrypt");
     assert!(check_negative(unknown_op, &Value::Null).is_err());
+
+    let mut parse = load("payload-parse.json");
+    let every = find(&mut parse, "accept/every-field");
+    every["strippedUtf8"] = every["canonicalUtf8"].clone();
+    assert!(check_payload_parse(every, &Value::Null).is_err());
+    let duplicate = find(&mut parse, "reject/duplicate/alt-uuid");
+    duplicate["verdict"] = json!("accept");
+    assert!(check_payload_parse(duplicate, &Value::Null).is_err());
 
     let mut transcript = load("transcript.json");
     transcript["secrets"]["plaintexts"]["v3"] = json!("{}");

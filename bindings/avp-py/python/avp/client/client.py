@@ -252,7 +252,7 @@ class Client:
             0,
             key_binding_sig,
         )
-        envelope, signed = repo.seal_write(data_key, 1, 0, kept, (entry,))
+        envelope, signed = repo.seal_write(data_key, 1, 0, alts, (entry,), share_refresh_tokens is True)
         mark = {signing.MANIFEST_MARK: signing.MANIFEST_MARK_VALUE} if signed is not None else {}
         manifest = VaultManifest(repo_id, crypto.SCHEME_ID, 0, 1, (entry,), share_refresh_tokens, mark)
         body = {"manifest": manifest.to_dict(), "initialEnvelope": envelope.to_dict()}

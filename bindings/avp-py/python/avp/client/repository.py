@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
-from avp import crypto, federation
+from avp import _native, crypto, federation
 from avp.client import defences, signing
 from avp.client.store import RepoState
 from avp.client.transport import path_segment
@@ -94,21 +94,30 @@ class _Current:
     data_key: bytes
 
 
-def open_plaintext(envelope: EncryptedEnvelope, data_key: bytes) -> bytes:
-    """Decrypt an envelope with a data key (the AAD is rebuilt from the envelope header)."""
-    return crypto.open_payload(
+def open_envelope(
+    envelope: EncryptedEnvelope, data_key: bytes, share_refresh_tokens: bool = True
+) -> VaultPayload:
+    """Decrypt and parse an envelope in one native call (the AAD is rebuilt from the envelope
+    header); with ``share_refresh_tokens`` False the alts come without refresh credentials."""
+    return open_signed(envelope, data_key, share_refresh_tokens)[0]
+
+
+def open_signed(
+    envelope: EncryptedEnvelope, data_key: bytes, share_refresh_tokens: bool = True
+) -> tuple[VaultPayload, Optional[signing.Signed]]:
+    """:func:`open_envelope`, and the payload's signed-write record with its signature checked
+    against the envelope header (``write_unauthenticated``), or None for an unsigned payload."""
+    alts, version, signed = _native.open_envelope(
         data_key,
         envelope.repo_id,
         envelope.payload_version,
         envelope.key_epoch,
-        crypto.b64decode_strict(envelope.iv, 12),
-        crypto.b64decode_strict(envelope.ciphertext),
+        envelope.iv,
+        envelope.ciphertext,
+        share_refresh_tokens,
     )
-
-
-def open_envelope(envelope: EncryptedEnvelope, data_key: bytes) -> VaultPayload:
-    """Decrypt and parse an envelope (a signed-write record, if any, is an ignored member)."""
-    return VaultPayload.from_json(open_plaintext(envelope, data_key))
+    payload = VaultPayload(tuple(alts), version)
+    return payload, None if signed is None else signing.Signed.of(envelope, *signed)
 
 
 def seal_envelope(
@@ -117,16 +126,14 @@ def seal_envelope(
     payload_version: int,
     key_epoch: int,
     alts: Sequence[AltAccount],
-    signer: Optional[Callable[[bytes], bytes]] = None,
+    share_refresh_tokens: bool = True,
 ) -> EncryptedEnvelope:
-    """Encrypt the alts; ``signer`` turns the payload body into a signed plaintext first."""
-    plaintext = VaultPayload(tuple(alts), payload_version).to_json()
-    if signer is not None:
-        plaintext = signer(plaintext)
-    iv, ciphertext = crypto.seal_payload(data_key, repo_id, payload_version, key_epoch, plaintext)
-    return EncryptedEnvelope(
-        repo_id, payload_version, key_epoch, crypto.b64encode(iv), crypto.b64encode(ciphertext)
+    """Serialize and seal in one native call; with ``share_refresh_tokens`` False the refresh
+    credentials are not written (the policy applied on encrypt)."""
+    iv, ciphertext = _native.seal_envelope(
+        data_key, repo_id, payload_version, key_epoch, alts, share_refresh_tokens
     )
+    return EncryptedEnvelope(repo_id, payload_version, key_epoch, iv, ciphertext)
 
 
 class Repository:
@@ -177,23 +184,17 @@ class Repository:
         epoch: int,
         alts: Sequence[AltAccount],
         members: Sequence[MemberEntry],
+        share_refresh_tokens: bool,
     ) -> tuple[EncryptedEnvelope, Optional[signing.SignedState]]:
         """Encrypt a write, signed (when this client signs) with the roster it will be stored with."""
         if not self._client.sign_writes:
-            return seal_envelope(data_key, self.repo_id, version, epoch, alts), None
-        signed: list[signing.SignedState] = []
-
-        def signer(body: bytes) -> bytes:
-            ledger = self.ledger
-            body = signing.with_admission(body, ledger.admission())
-            plaintext, state = signing.sign(
-                self._client.identity, self.repo_id, version, epoch, body, members, ledger.state(version - 1)
-            )
-            signed.append(state)
-            return plaintext
-
-        envelope = seal_envelope(data_key, self.repo_id, version, epoch, alts, signer)
-        return envelope, signed[0]
+            return seal_envelope(data_key, self.repo_id, version, epoch, alts, share_refresh_tokens), None
+        ledger = self.ledger
+        signer = signing.Signer(self._client.identity, members, ledger.state(version - 1), ledger.admission())
+        envelope, state = signing.seal(
+            data_key, self.repo_id, version, epoch, alts, share_refresh_tokens, signer
+        )
+        return envelope, state
 
     def record_write(self, state: Optional[signing.SignedState]) -> None:
         if state is not None:
@@ -385,11 +386,11 @@ class Repository:
             if state is not None and state.manifest is not None
             else None
         )
+        payload, signed = open_signed(envelope, data_key, policy_on)
         verifier = signing.Verifier(self.ledger, self._owner, self._client.unsigned_policy, self._progress)
-        body, _ = verifier.check(previous, manifest, open_plaintext(envelope, data_key))
+        verifier.check(previous, manifest, signed)
         if second:
             raise ProtocolError(f"the server served a second envelope for version {envelope.payload_version}")
-        payload = VaultPayload.from_json(body)
         if state is not None and state.manifest is not None:
             for member in fresh:  # the roster is not signed in AVP 0.4: make additions visible
                 self._progress(f"new member in {self.address}: {member}")
@@ -424,9 +425,10 @@ class Repository:
         manifest = current.manifest
         policy_on = manifest.share_refresh_tokens is True
         new_version = manifest.payload_version + 1
-        kept = apply_refresh_policy(alts, policy_on)
         roster = manifest.members if members is None else members
-        envelope, signed = self.seal_write(current.data_key, new_version, manifest.key_epoch, kept, roster)
+        envelope, signed = self.seal_write(
+            current.data_key, new_version, manifest.key_epoch, alts, roster, policy_on
+        )
         body: dict[str, object] = {
             "repoId": self.repo_id,
             "envelope": envelope.to_dict(),
@@ -442,7 +444,7 @@ class Repository:
             pushed = replace(manifest, payload_version=new_version, members=roster)
             self.record_write(signed)
             self._commit(pushed, envelope, current.data_key, policy_on, {})
-            self.snapshot = self._snapshot(pushed, kept, policy_on, unchanged=False)
+            self.snapshot = self._snapshot(pushed, alts, policy_on, unchanged=False)
         return PushResult(answer.accepted, answer.conflict, answer.payload_version, answer.key_epoch)
 
     def update(
@@ -601,8 +603,9 @@ class Repository:
             MemberEntry(e.ed25519_public_key, e.x25519_public_key, w.to_dict(), new_epoch, e.key_binding_sig)
             for e, w in zip(remaining, wrapped)
         ]
-        alts = apply_refresh_policy(snapshot.alts, policy_on)
-        envelope, signed = self.seal_write(new_key, new_version, new_epoch, alts, rewrapped)
+        envelope, signed = self.seal_write(
+            new_key, new_version, new_epoch, snapshot.alts, rewrapped, policy_on
+        )
         body: dict[str, object] = {
             "repoId": self.repo_id,
             "removedMemberId": member_id,
@@ -666,8 +669,8 @@ class Repository:
         policy_on = state.share_refresh_tokens if state is not None else False
         for data_key in self.held_data_keys().values():
             try:
-                payload = open_envelope(envelope, data_key)
+                payload = open_envelope(envelope, data_key, policy_on)
             except InvalidTag:
                 continue
-            return apply_refresh_policy(payload.alts, policy_on)
+            return list(payload.alts)
         raise InvalidTag("no data key held for this repository opens the envelope")

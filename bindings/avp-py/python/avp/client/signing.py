@@ -32,7 +32,7 @@ from avp import _native, crypto
 from avp.client.store import Store
 from avp.errors import AvpError, DowngradeDetected, ForkDetected, RosterUnauthenticated
 from avp.identity import Identity
-from avp.models import MemberEntry, VaultManifest
+from avp.models import AltAccount, EncryptedEnvelope, MemberEntry, VaultManifest
 
 UnsignedPolicy = Literal["refuse", "report"]
 UNSIGNED_POLICIES: tuple[UnsignedPolicy, ...] = ("refuse", "report")
@@ -120,21 +120,57 @@ def _ids(members: Sequence[MemberEntry]) -> list[bytes]:
     return [crypto.b64decode_strict(m.ed25519_public_key, 32) for m in members]
 
 
-def sign(
-    identity: Identity,
+@dataclass(frozen=True)
+class Signer:
+    """Who signs a write and what it is chained to: the writer, the roster the write will be stored
+    with, the signed state it follows (None: the first of a chain) and the writer's admission."""
+
+    identity: Identity
+    members: Sequence[MemberEntry]
+    prev: Optional[SignedState] = None
+    admission: Optional[dict[str, Any]] = None
+
+
+def seal(
+    data_key: bytes,
     repo_id: str,
     payload_version: int,
     key_epoch: int,
-    body: bytes,
-    members: Sequence[MemberEntry],
-    prev: Optional[SignedState],
-) -> tuple[bytes, SignedState]:
-    """The plaintext to encrypt for a write of ``body`` with roster ``members``, and its state."""
-    prev_hash = GENESIS if prev is None else crypto.b64decode_strict(prev.state_hash, 32)
-    plaintext, raw = _native.signed_write_sign(
-        identity, repo_id, payload_version, key_epoch, body, roster(members), prev_hash
+    alts: Sequence[AltAccount],
+    share_refresh_tokens: bool,
+    signer: Signer,
+) -> tuple[EncryptedEnvelope, SignedState]:
+    """Serialize, sign and seal a write in one native call (the record goes first, the admission
+    last in the body): the envelope and its signed state."""
+    prev_hash = GENESIS if signer.prev is None else crypto.b64decode_strict(signer.prev.state_hash, 32)
+    iv, ciphertext, raw = _native.seal_signed_envelope(
+        data_key,
+        repo_id,
+        payload_version,
+        key_epoch,
+        alts,
+        share_refresh_tokens,
+        signer.identity,
+        roster(signer.members),
+        prev_hash,
+        signer.admission,
     )
-    return plaintext, SignedState.of(repo_id, payload_version, key_epoch, raw)
+    envelope = EncryptedEnvelope(repo_id, payload_version, key_epoch, iv, ciphertext)
+    return envelope, SignedState.of(repo_id, payload_version, key_epoch, raw)
+
+
+@dataclass(frozen=True)
+class Signed:
+    """What an opened signed payload carries: its state (signature checked against the envelope
+    header by the Rust core) and the writer's admission, if any."""
+
+    state: SignedState
+    admission: Any
+
+    @classmethod
+    def of(cls, envelope: EncryptedEnvelope, raw: tuple[bytes, ...], admission: Any) -> Signed:
+        state = SignedState.of(envelope.repo_id, envelope.payload_version, envelope.key_epoch, raw)
+        return cls(state, admission)
 
 
 class Ledger:
@@ -180,23 +216,8 @@ class Ledger:
         return {"address": self._address, "signedStates": states, "forks": forks}
 
 
-def with_admission(body: bytes, admission: Optional[dict[str, Any]]) -> bytes:
-    """The payload body with the writer's admission as its last member (compact JSON)."""
-    if admission is None:
-        return body
-    return (
-        body[:-1]
-        + b',"'
-        + ADMISSION.encode()
-        + b'":'
-        + json.dumps(admission, separators=(",", ":")).encode()
-        + b"}"
-    )
-
-
-def admitted(repo_id: str, writer: str, previous: set[str], body: dict[str, Any]) -> bool:
-    """Whether ``body`` carries a verifying admission of ``writer`` by a member of ``previous``."""
-    admission = body.get(ADMISSION)
+def admitted(repo_id: str, writer: str, previous: set[str], admission: Any) -> bool:
+    """Whether ``admission`` (a payload body's) verifiably admits ``writer``, by a member of ``previous``."""
     if not isinstance(admission, dict):
         return False
     try:
@@ -246,28 +267,29 @@ class Verifier:
         self._report(f"accepted under the 'report' policy: {error}")
 
     def check(
-        self, previous: Optional[VaultManifest], manifest: VaultManifest, plaintext: bytes
-    ) -> tuple[bytes, Optional[SignedState]]:
-        """The payload body to parse, and the signed state (None when the state is unsigned)."""
-        v, e = manifest.payload_version, manifest.key_epoch
-        verified = _native.signed_write_verify(manifest.repo_id, v, e, plaintext)
-        if verified is None:
+        self, previous: Optional[VaultManifest], manifest: VaultManifest, signed: Optional[Signed]
+    ) -> Optional[SignedState]:
+        """Accept the served state (its signature already checked when the envelope was opened),
+        or raise; the signed state (None when the state is unsigned)."""
+        v = manifest.payload_version
+        if signed is None:
             if self._ledger.ever_signed() or MANIFEST_MARK in manifest.extra:
                 self._unsigned(DowngradeDetected(f"version {v} is not signed, in a repository seen signed"))
-            return plaintext, None
-        raw, body = verified
-        state = SignedState.of(manifest.repo_id, v, e, raw)
-        served = roster(manifest.members)
+            return None
+        state = signed.state
+        writer, roster_hash, prev = (
+            crypto.b64decode_strict(x, 32) for x in (state.writer, state.roster_hash, state.prev)
+        )
         try:
-            _native.signed_write_check_roster(raw[1], served)
+            _native.signed_write_check_roster(roster_hash, roster(manifest.members))
         except RosterUnauthenticated as err:
             self._unsigned(err)
         allowed = None if previous is None else _ids(previous.members)
-        if allowed is not None and raw[0] not in allowed:
-            known = {m.ed25519_public_key for m in previous.members} if previous else set()
-            if admitted(manifest.repo_id, state.writer, known, _json_object(body)):
-                allowed.append(raw[0])  # added in a version this client did not see
-        _native.signed_write_authorize(raw[0], allowed, _ids(manifest.members))
+        if previous is not None and allowed is not None and writer not in allowed:
+            known = {m.ed25519_public_key for m in previous.members}
+            if admitted(manifest.repo_id, state.writer, known, signed.admission):
+                allowed.append(writer)  # added in a version this client did not see
+        _native.signed_write_authorize(writer, allowed, _ids(manifest.members))
         # Only a state signed by an authorized writer is evidence of a fork.
         held = self._ledger.state(v)
         if held is not None and held.state_hash != state.state_hash:
@@ -275,7 +297,7 @@ class Verifier:
         before = self._ledger.state(v - 1)
         if before is not None:
             try:
-                _native.signed_write_check_link(crypto.b64decode_strict(before.state_hash, 32), raw[2])
+                _native.signed_write_check_link(crypto.b64decode_strict(before.state_hash, 32), prev)
             except ForkDetected:
                 raise self._ledger.fork(
                     before, state, f"version {v} does not follow the version {v - 1} held"
@@ -283,12 +305,4 @@ class Verifier:
         self._ledger.record(state)
         if state.writer != self._me and self._me in manifest.member_ids:
             self._ledger.admit(state, manifest.members)
-        return body, state
-
-
-def _json_object(body: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(body)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+        return state

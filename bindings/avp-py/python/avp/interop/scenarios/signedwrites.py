@@ -34,13 +34,11 @@ def forge_new_epoch(body: Any, signer: Optional[Identity], admission: Any = None
         entry["wrappedDataKey"], entry["keyEpoch"] = crypto.wrap_key(key, x).to_dict(), epoch
     manifest["payloadVersion"], manifest["keyEpoch"] = version, epoch
     members = [MemberEntry.from_dict(m) for m in manifest["members"]]
-
-    def sign(plaintext: bytes) -> bytes:
-        assert signer is not None
-        body = signing.with_admission(plaintext, admission)
-        return signing.sign(signer, manifest["repoId"], version, epoch, body, members, None)[0]
-
-    forged = seal_envelope(key, manifest["repoId"], version, epoch, [], sign if signer else None)
+    if signer is None:
+        forged = seal_envelope(key, manifest["repoId"], version, epoch, [])
+    else:
+        signed = signing.Signer(signer, members, None, admission)
+        forged, _ = signing.seal(key, manifest["repoId"], version, epoch, [], True, signed)
     out["envelope"], out["unchanged"] = forged.to_dict(), False
     return out
 
