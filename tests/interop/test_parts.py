@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 from avp.errors import BadRequest
 from avp.interop import launcher, redact, registry, report, runner, vectorcheck
-from avp.interop.actors import Actor, ActorBroken, ActorError
+from avp.interop.actor_pool import Actor, ActorBroken, ActorError
 
 from .conftest import REGISTRY
 

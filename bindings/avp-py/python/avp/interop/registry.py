@@ -180,7 +180,7 @@ def builtin() -> list[Implementation]:
                     "warning",
                 ),
             ),
-            client=Launch(command=("{python}", "-m", "avp.interop.actor")),
+            client=Launch(command=("{python}", "-m", "avp.interop.python_actor")),
             notes="built in (no interop/implementations.toml found)",
         )
     ]

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from avp.interop import conformance, launcher
-from avp.interop.actors import Actor, ActorBroken, ActorError, ActorPool
+from avp.interop.actor_pool import Actor, ActorBroken, ActorError, ActorPool
 from avp.interop.launcher import RunningServer, Unavailable
 from avp.interop.model import CaseResult, Kind, Level, Outcome
 from avp.interop.registry import Implementation, remote_server

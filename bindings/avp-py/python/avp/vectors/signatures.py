@@ -11,7 +11,7 @@ import hashlib
 from typing import Any, Optional
 
 from avp.vectors import core
-from avp.vectors.actors import actor
+from avp.vectors.fixed_identities import actor
 from avp.vectors.cctv import CCTV_CASES
 from avp.vectors.seeds import derive
 

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 
 from avp.errors import AvpError
 from avp.interop import material
-from avp.interop.actors import Actor, ActorBroken, ActorError
+from avp.interop.actor_pool import Actor, ActorBroken, ActorError
 from avp.interop.material import Member
 from avp.interop.model import (
     CaseFailed,
