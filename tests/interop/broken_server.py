@@ -14,13 +14,13 @@ SMALL_ORDER_KEY = base64.b64encode(bytes([1]) + bytes(31)).decode()
 
 #: check id -> the fault that breaks it
 EXPECTED_FAILURES = {
-    "4.challenge.empty-body": "answers a challenge for {} (the reference servers' readiness probe)",
-    "4.token.universal-signature": "mints a token for the small-order key's universal signature",
-    "1.errors.method-not-allowed": "answers 404 instead of 405 for a wrong method",
-    "5.manifest.passthrough": "drops shareRefreshTokens from the manifests it returns",
+    "wire/4.challenge.empty-body": "answers a challenge for {} (the reference servers' readiness probe)",
+    "wire/4.token.universal-signature": "mints a token for the small-order key's universal signature",
+    "wire/1.errors.method-not-allowed": "answers 404 instead of 405 for a wrong method",
+    "wire/5.manifest.passthrough": "drops shareRefreshTokens from the manifests it returns",
     # the proxy reads a request body in full before anything else, as a naive server does:
-    "6.limits.content-length": "waits for the body of an oversize Content-Length",
-    "6.limits.chunked": "does not stop a chunked body at the limit",
+    "wire/6.limits.content-length": "waits for the body of an oversize Content-Length",
+    "wire/6.limits.chunked": "does not stop a chunked body at the limit",
 }
 
 
