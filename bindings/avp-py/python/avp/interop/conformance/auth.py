@@ -298,19 +298,27 @@ def bearer_malformed(ctx: Context) -> None:
 
 @case(
     "wire/4.bearer.tampered",
-    "a real token with its subject changed is 401",
+    "a real token with one character changed is 401 (with a JWKS: a JWT with its subject changed too)",
     level=Level.SPEC,
 )
 def bearer_tampered(ctx: Context) -> None:
     alice, mallory = Member.random(), Member.random()
     token = ctx.token(alice)
+    # any token, opaque or not: flip one character in the middle (to another of the same alphabet)
+    middle = len(token) // 2
+    flipped = token[:middle] + ("A" if token[middle] != "A" else "B") + token[middle + 1 :]
+    _expect_401(
+        ctx, _vault_probe(ctx, {"Authorization": f"Bearer {flipped}"}), "token with a character changed"
+    )
+    if "jwks" not in ctx.extensions:
+        return  # an opaque token: nothing more to forge
     header, claims, signature = token.split(".")
     data = json.loads(unb64url(claims))
     data["sub"] = "key:" + mallory.id
     forged = ".".join(
         (header, crypto.b64url_encode(json.dumps(data, separators=(",", ":")).encode()), signature)
     )
-    _expect_401(ctx, _vault_probe(ctx, {"Authorization": f"Bearer {forged}"}), "tampered token")
+    _expect_401(ctx, _vault_probe(ctx, {"Authorization": f"Bearer {forged}"}), "token with another subject")
 
 
 @case(

@@ -154,7 +154,7 @@ def fetch_member(ctx: Context) -> None:
 
 @case(
     "spec/6.member.fetch-errors",
-    "fetchMemberKey: unknown member 404, malformed id 400, non-member caller 403",
+    "fetchMemberKey: unknown member 404, non-member caller 403",
     level=Level.SPEC,
 )
 def fetch_errors(ctx: Context) -> None:
@@ -167,14 +167,24 @@ def fetch_errors(ctx: Context) -> None:
         "not_found",
         "unknown member",
     )
+    resp = ctx.request("GET", ctx.member_path(repo_id, owner.id), token=ctx.token(stranger))
+    ctx.expect_error(resp, 403, "forbidden", "fetch by a stranger")
+
+
+@case(
+    "spec/6.member.malformed-id",
+    "fetchMemberKey with a member id that is not a 32-byte key is 400, not a lookup",
+    level=Level.HARDENING,
+)
+def fetch_malformed_id(ctx: Context) -> None:
+    owner = Member.random()
+    repo_id, _body, _key = ctx.create(owner)
     ctx.expect_error(
-        ctx.request("GET", ctx.member_path(repo_id, b64(bytes(31))), token=token),
+        ctx.request("GET", ctx.member_path(repo_id, b64(bytes(31))), token=ctx.token(owner)),
         400,
         "bad_request",
         "31-byte id",
     )
-    resp = ctx.request("GET", ctx.member_path(repo_id, owner.id), token=ctx.token(stranger))
-    ctx.expect_error(resp, 403, "forbidden", "fetch by a stranger")
 
 
 @case(
@@ -372,6 +382,7 @@ CASES: list[Case[Context]] = [
     add_not_member,
     fetch_member,
     fetch_errors,
+    fetch_malformed_id,
     remove_ok,
     remove_self,
     remove_stale,
