@@ -183,7 +183,7 @@ GARBAGE_BODIES: tuple[bytes, ...] = (
 
 @case(
     "wire/1.errors.no-5xx-for-garbage",
-    "malformed bodies on every POST route never get a 5xx or change anything (with error codes: a 4xx with a code)",
+    "garbage bodies on every POST route get no 5xx and change nothing (with error codes: a 4xx and a code)",
     level=Level.SPEC,
 )
 def no_5xx(ctx: Context) -> None:
