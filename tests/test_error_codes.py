@@ -49,15 +49,20 @@ def test_python_classes_match_the_list() -> None:
     assert python == {code: entry.get("status") for code, entry in CODES.items()}
 
 
-def test_typescript_error_code_type_and_statuses_match_the_list() -> None:
-    source = ROOT / "interop" / "implementations" / "typescript" / "src" / "errors.ts"
-    text = source.read_text(encoding="utf-8")
+def test_typescript_server_codes_and_statuses_match_the_list() -> None:
+    """The ``ErrorCode`` type and its status map, plus the codes the server writes itself on a raw
+    connection (node:http's client errors, the connection cap)."""
+    src = ROOT / "interop" / "implementations" / "typescript" / "src"
+    text = (src / "errors.ts").read_text(encoding="utf-8")
     union = text[
         text.index("export type ErrorCode =") : text.index(";", text.index("export type ErrorCode ="))
     ]
     statuses = text[text.index("const STATUS") : text.index("};", text.index("const STATUS"))]
-    assert set(re.findall(r'"(\w+)"', union)) == set(emitted_by("server"))
-    assert {c: int(s) for c, s in re.findall(r"(\w+): (\d{3})", statuses)} == emitted_by("server")
+    typed = {c: int(s) for c, s in re.findall(r"(\w+): (\d{3})", statuses)}
+    assert set(re.findall(r'"(\w+)"', union)) == set(typed)
+    raw = (src / "connections.ts").read_text(encoding="utf-8") if (src / "connections.ts").exists() else ""
+    connection = {c: int(s) for s, c in re.findall(r'(?:rawResponse\(|\[)(\d{3}), "(\w+)"', raw)}
+    assert {**typed, **connection} == emitted_by("server")
 
 
 def test_wire_contract_table_matches_the_list() -> None:

@@ -7,7 +7,8 @@ The codes are shared by the Rust core (raised through the binding), the SDK, bot
 
 from __future__ import annotations
 
-from typing import Optional
+# No `typing` import: `import avp.crypto` loads this module, and typing (with re, enum, collections)
+# would double the import time of the crypto core. Annotations are strings (PEP 563).
 
 
 class AvpError(Exception):
@@ -15,9 +16,9 @@ class AvpError(Exception):
 
     code: str = "avp_error"
     #: HTTP status a server answers with for this error (None for client-side errors).
-    status: Optional[int] = None
+    status: int | None = None
 
-    def __init__(self, message: str = "", *, detail: Optional[str] = None) -> None:
+    def __init__(self, message: str = "", *, detail: str | None = None) -> None:
         super().__init__(message or self.code)
         self.detail = detail
 
@@ -96,6 +97,13 @@ class MethodNotAllowed(AvpError):
     status = 405
 
 
+class RequestTimeout(AvpError):
+    """The request's headers or body did not arrive in time; the server closed the connection."""
+
+    code = "request_timeout"
+    status = 408
+
+
 class DuplicateRepo(AvpError):
     code = "duplicate_repo"
     status = 409
@@ -120,15 +128,36 @@ class TooLarge(AvpError):
     status = 413
 
 
+class HeadersTooLarge(AvpError):
+    """The request line and headers were over the server's limit; the connection was closed."""
+
+    code = "headers_too_large"
+    status = 431
+
+
 class QuotaExceeded(AvpError):
     code = "quota_exceeded"
     status = 429
 
     def __init__(
-        self, message: str = "", *, detail: Optional[str] = None, retry_after: Optional[int] = None
+        self, message: str = "", *, detail: str | None = None, retry_after: int | None = None
     ) -> None:
         super().__init__(message, detail=detail)
         self.retry_after = retry_after
+
+
+class RateLimited(QuotaExceeded):
+    """Too many requests from one client address (a server's token bucket; see ``Retry-After``)."""
+
+    code = "rate_limited"
+    status = 429
+
+
+class StorageFull(AvpError):
+    """The server holds as many repositories, member entries or bytes as it is configured to."""
+
+    code = "storage_full"
+    status = 507
 
 
 class ServerError(AvpError):
@@ -136,6 +165,13 @@ class ServerError(AvpError):
 
     code = "server_error"
     status = 500
+
+
+class Overloaded(AvpError):
+    """The server refused a new connection beyond its open-connection cap; retry later."""
+
+    code = "overloaded"
+    status = 503
 
 
 # --- client-side defences and transport -------------------------------------------------------------
@@ -207,7 +243,7 @@ def _all_error_classes() -> list[type[AvpError]]:
 BY_CODE: dict[str, type[AvpError]] = {cls.code: cls for cls in _all_error_classes()}
 
 
-def from_code(code: str, message: str = "", *, detail: Optional[str] = None) -> AvpError:
+def from_code(code: str, message: str = "", *, detail: str | None = None) -> AvpError:
     """Build the exception for ``code`` (an unknown code gives a plain :class:`AvpError`)."""
     err = BY_CODE.get(code, AvpError)(message or code, detail=detail)
     if err.code != code:

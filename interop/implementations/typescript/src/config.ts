@@ -4,12 +4,33 @@ export interface Config {
   host: string;
   port: number;
   publicUrl: string | null;
+  /** Legacy JSON state file: migrated into `dbFile` when both are set, else used as before. */
   stateFile: string | null;
+  /** SQLite database (durable storage); null with no state file = in memory. */
+  dbFile: string | null;
   maxBodyBytes: number;
   maxReposPerMember: number;
   maxMembersPerRepo: number;
   nonceTtlSeconds: number;
   tokenTtlSeconds: number;
+  // Connection hygiene (issue 11): the same numbers as the Python server.
+  maxHeaderBytes: number;
+  maxHeaders: number;
+  headerTimeoutSeconds: number;
+  /** A body must arrive at least this fast: its deadline is headersTimeout + size / rate. */
+  bodyMinBytesPerSecond: number;
+  idleTimeoutSeconds: number;
+  maxConnections: number;
+  // Per-client-address token buckets: capacity (burst) and refill per minute.
+  loginBurst: number;
+  loginPerMinute: number;
+  createBurst: number;
+  createPerMinute: number;
+  // Global storage bounds (507 storage_full).
+  maxRepos: number;
+  /** Member entries summed over every roster. */
+  maxMemberEntries: number;
+  maxStoredBytes: number;
   /** One JSON line per request on stdout. */
   log: boolean;
 }
@@ -19,11 +40,25 @@ export const DEFAULTS: Config = {
   port: 8787,
   publicUrl: null,
   stateFile: null,
+  dbFile: null,
   maxBodyBytes: 2_097_152,
   maxReposPerMember: 1000,
   maxMembersPerRepo: 256,
   nonceTtlSeconds: 120,
   tokenTtlSeconds: 3600,
+  maxHeaderBytes: 16_384,
+  maxHeaders: 100,
+  headerTimeoutSeconds: 10,
+  bodyMinBytesPerSecond: 16_384,
+  idleTimeoutSeconds: 10,
+  maxConnections: 1000,
+  loginBurst: 10_000,
+  loginPerMinute: 6000,
+  createBurst: 1000,
+  createPerMinute: 600,
+  maxRepos: 1_000_000,
+  maxMemberEntries: 10_000_000,
+  maxStoredBytes: 10 * 1024 ** 3,
   log: true,
 };
 
@@ -43,16 +78,34 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Config {
   if (publicUrl !== null && !/^https?:\/\/[^/]+/.test(publicUrl)) {
     throw new ConfigError("AVP_PUBLIC_URL must be an http(s) URL");
   }
+  if (env["AVP_STATE_FILE"] && !env["AVP_DB"]) {
+    throw new ConfigError("AVP_STATE_FILE is only read to seed a new SQLite database: set AVP_DB as well");
+  }
+  const int = (name: string, key: keyof Config, min = 1): number => positiveInt(env, name, DEFAULTS[key] as number, min);
   return {
     host: env["HOST"] || DEFAULTS.host,
-    port: positiveInt(env, "PORT", DEFAULTS.port, 0),
+    port: int("PORT", "port", 0),
     publicUrl: publicUrl === null ? null : publicUrl.replace(/\/+$/, ""),
     stateFile: env["AVP_STATE_FILE"] || null,
-    maxBodyBytes: positiveInt(env, "AVP_MAX_BODY_BYTES", DEFAULTS.maxBodyBytes),
-    maxReposPerMember: positiveInt(env, "AVP_MAX_REPOS_PER_MEMBER", DEFAULTS.maxReposPerMember),
-    maxMembersPerRepo: positiveInt(env, "AVP_MAX_MEMBERS_PER_REPO", DEFAULTS.maxMembersPerRepo),
-    nonceTtlSeconds: positiveInt(env, "AVP_NONCE_TTL_SECONDS", DEFAULTS.nonceTtlSeconds),
-    tokenTtlSeconds: positiveInt(env, "AVP_TOKEN_TTL_SECONDS", DEFAULTS.tokenTtlSeconds),
+    dbFile: env["AVP_DB"] || null,
+    maxBodyBytes: int("AVP_MAX_BODY_BYTES", "maxBodyBytes"),
+    maxReposPerMember: int("AVP_MAX_REPOS_PER_MEMBER", "maxReposPerMember"),
+    maxMembersPerRepo: int("AVP_MAX_MEMBERS_PER_REPO", "maxMembersPerRepo"),
+    nonceTtlSeconds: int("AVP_NONCE_TTL_SECONDS", "nonceTtlSeconds"),
+    tokenTtlSeconds: int("AVP_TOKEN_TTL_SECONDS", "tokenTtlSeconds"),
+    maxHeaderBytes: int("AVP_MAX_HEADER_BYTES", "maxHeaderBytes", 1024),
+    maxHeaders: int("AVP_MAX_HEADERS", "maxHeaders", 8),
+    headerTimeoutSeconds: int("AVP_HEADER_TIMEOUT_SECONDS", "headerTimeoutSeconds"),
+    bodyMinBytesPerSecond: int("AVP_MIN_BODY_BYTES_PER_SECOND", "bodyMinBytesPerSecond"),
+    idleTimeoutSeconds: int("AVP_IDLE_TIMEOUT_SECONDS", "idleTimeoutSeconds"),
+    maxConnections: int("AVP_MAX_CONNECTIONS", "maxConnections"),
+    loginBurst: int("AVP_LOGIN_BURST", "loginBurst"),
+    loginPerMinute: int("AVP_LOGIN_PER_MINUTE", "loginPerMinute"),
+    createBurst: int("AVP_CREATE_BURST", "createBurst"),
+    createPerMinute: int("AVP_CREATE_PER_MINUTE", "createPerMinute"),
+    maxRepos: int("AVP_MAX_REPOS", "maxRepos"),
+    maxMemberEntries: int("AVP_MAX_MEMBER_ENTRIES", "maxMemberEntries"),
+    maxStoredBytes: int("AVP_MAX_STORED_BYTES", "maxStoredBytes"),
     log: env["AVP_LOG"] !== "off",
   };
 }

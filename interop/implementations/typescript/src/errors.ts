@@ -11,8 +11,12 @@ export type ErrorCode =
   | "duplicate_repo"
   | "duplicate_member"
   | "version_conflict"
+  | "request_timeout"
   | "too_large"
-  | "quota_exceeded";
+  | "quota_exceeded"
+  | "rate_limited"
+  | "headers_too_large"
+  | "storage_full";
 
 const STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -24,8 +28,12 @@ const STATUS: Record<ErrorCode, number> = {
   duplicate_repo: 409,
   duplicate_member: 409,
   version_conflict: 409,
+  request_timeout: 408,
   too_large: 413,
   quota_exceeded: 429,
+  rate_limited: 429,
+  headers_too_large: 431,
+  storage_full: 507,
 };
 
 export class HttpError extends Error {
@@ -43,6 +51,10 @@ export class HttpError extends Error {
     this.headers = headers;
   }
 }
+
+/** 429 rate_limited: this client address must wait `seconds` before its next such request. */
+export const rateLimited = (seconds: number): HttpError =>
+  new HttpError("rate_limited", "too many requests from this address", undefined, { "Retry-After": String(seconds) });
 
 export const badRequest = (message: string, detail?: string): HttpError =>
   new HttpError("bad_request", message, detail);

@@ -1,40 +1,55 @@
-// Login challenges: 32 random bytes bound to one key, single use, short TTL. A nonce is consumed
-// only by a successful verification, so a forged attempt cannot burn a client's nonce.
+// Login challenges that cost the server nothing to keep (docs/wire-contract.md §4): a nonce is
+// 0x01 ‖ issuedAt (u64 BE, epoch ms) ‖ 32 random bytes ‖ HMAC-SHA256 tag over the key it was issued
+// for and those 41 bytes. Checking it needs only the server's nonce key; the store records a nonce
+// only when a login with it succeeds (replay refusal until it expires).
 
-import { randomBytes } from "node:crypto";
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 
-interface Pending {
-  key: string;
+const VERSION = 0x01;
+const SIGNED_LEN = 1 + 8 + 32;
+export const NONCE_LEN = SIGNED_LEN + 32;
+const DOMAIN = Buffer.from("avp/challenge-nonce/v1\0", "ascii");
+/** A nonce stamped this far in our future (a clock step back) is still honoured. */
+const MAX_FUTURE_SKEW_MS = 5_000;
+
+/** The nonce key, derived from the server's signing seed so that it survives a restart with it. */
+export function nonceKeyFromSeed(seed: Uint8Array): Buffer {
+  return Buffer.from(hkdfSync("sha256", seed, Buffer.alloc(0), "avp/challenge-nonce-key/v1", 32));
+}
+
+export interface LiveNonce {
+  /** The 32 random bytes: what the used-nonce record keeps. */
+  id: Buffer;
   expiresAtMs: number;
 }
 
-export class NonceBook {
-  private readonly pending = new Map<string, Pending>();
+export class Challenges {
+  constructor(
+    private readonly key: Buffer,
+    private readonly ttlSeconds: number,
+  ) {}
 
-  constructor(private readonly ttlSeconds: number) {}
-
-  issue(keyB64: string, nowMs: number): string {
-    this.sweep(nowMs);
-    const nonce = randomBytes(32).toString("base64");
-    this.pending.set(nonce, { key: keyB64, expiresAtMs: nowMs + this.ttlSeconds * 1000 });
+  issue(publicKey: Uint8Array, nowMs: number): Buffer {
+    const nonce = Buffer.alloc(NONCE_LEN);
+    nonce[0] = VERSION;
+    nonce.writeBigUInt64BE(BigInt(nowMs), 1);
+    randomBytes(32).copy(nonce, 9);
+    this.tag(publicKey, nonce.subarray(0, SIGNED_LEN)).copy(nonce, SIGNED_LEN);
     return nonce;
   }
 
-  /** Is `nonce` live and issued for `keyB64`? Does not consume it. */
-  isLiveFor(nonce: string, keyB64: string, nowMs: number): boolean {
-    const p = this.pending.get(nonce);
-    return p !== undefined && p.key === keyB64 && nowMs < p.expiresAtMs;
+  /** The nonce's identity and expiry if this server issued it for `publicKey` and it is live; else null. */
+  check(nonce: Uint8Array, publicKey: Uint8Array, nowMs: number): LiveNonce | null {
+    if (nonce.length !== NONCE_LEN || nonce[0] !== VERSION) return null;
+    const buf = Buffer.from(nonce.buffer, nonce.byteOffset, nonce.length);
+    if (!timingSafeEqual(this.tag(publicKey, buf.subarray(0, SIGNED_LEN)), buf.subarray(SIGNED_LEN))) return null;
+    const issuedAt = Number(buf.readBigUInt64BE(1));
+    const expiresAtMs = issuedAt + this.ttlSeconds * 1000;
+    if (nowMs >= expiresAtMs || issuedAt > nowMs + MAX_FUTURE_SKEW_MS) return null;
+    return { id: Buffer.from(buf.subarray(9, SIGNED_LEN)), expiresAtMs };
   }
 
-  consume(nonce: string): void {
-    this.pending.delete(nonce);
-  }
-
-  // Amortised: drop expired entries when the map has doubled since the last sweep.
-  private sweepMark = 1024;
-  private sweep(nowMs: number): void {
-    if (this.pending.size < this.sweepMark) return;
-    for (const [n, p] of this.pending) if (nowMs >= p.expiresAtMs) this.pending.delete(n);
-    this.sweepMark = Math.max(1024, this.pending.size * 2);
+  private tag(publicKey: Uint8Array, signed: Buffer): Buffer {
+    return createHmac("sha256", this.key).update(DOMAIN).update(publicKey).update(signed).digest();
   }
 }

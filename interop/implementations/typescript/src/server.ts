@@ -2,13 +2,16 @@
 // bearer tokens, error bodies and one log line per request. Route semantics live in vault.ts.
 
 import { createServer as createHttpServer, IncomingMessage, Server, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { diffieHellman, generateKeyPairSync } from "node:crypto";
 import type { Config } from "./config";
+import { answerClientError, bodyDeadlineMs, limitConnections, serverOptions } from "./connections";
 import { verifyStrict } from "./ed25519";
-import { HttpError, badRequest } from "./errors";
+import { HttpError, badRequest, rateLimited } from "./errors";
 import { JsonSyntaxError, JsonValue, isObject, parseJsonBytes, stringify } from "./json";
 import { publicKeyFromRaw } from "./keys";
-import { NonceBook } from "./nonces";
+import { Challenges, nonceKeyFromSeed } from "./nonces";
+import { RateLimiter } from "./ratelimit";
 import * as schema from "./schema";
 import type { Store } from "./store";
 import { Issuer } from "./tokens";
@@ -38,8 +41,24 @@ export interface App {
   config: Config;
   store: Store;
   issuer: Issuer;
-  nonces: NonceBook;
+  challenges: Challenges;
+  /** Per client address: the two login routes share one bucket; repository creation has its own. */
+  loginLimiter: RateLimiter;
+  createLimiter: RateLimiter;
   now(): number;
+}
+
+/** The application state of a server: the store plus what is derived from config and its key. */
+export function newApp(config: Config, store: Store, now: () => number = () => Date.now()): App {
+  return {
+    config,
+    store,
+    issuer: new Issuer(store.signingSeed, config.tokenTtlSeconds),
+    challenges: new Challenges(nonceKeyFromSeed(store.signingSeed), config.nonceTtlSeconds),
+    loginLimiter: new RateLimiter(config.loginBurst, config.loginPerMinute / 60),
+    createLimiter: new RateLimiter(config.createBurst, config.createPerMinute / 60),
+    now,
+  };
 }
 
 function route(template: string, method: Method, auth: boolean, handle: Route["handle"]): Route {
@@ -98,19 +117,25 @@ function isLowOrderX25519(raw: Uint8Array): boolean {
 const ROUTES: Route[] = [
   route("/api/auth/keypair/challenge", "POST", false, ({ app }, _p, body) => {
     const { key } = schema.challengeRequest(body);
-    return { nonce: app.nonces.issue(key.toString("base64"), app.now()) };
+    return { nonce: app.challenges.issue(key, app.now()).toString("base64") };
   }),
   route("/api/auth/keypair/token", "POST", false, ({ app }, _p, body) => {
     const r = schema.tokenRequest(body);
     const now = app.now();
-    if (!app.nonces.isLiveFor(r.nonce, r.keyB64, now)) throw new HttpError("unauthorized", "unknown, expired, used or foreign nonce");
-    if (!verifyStrict(r.key, Buffer.from(r.nonce, "base64"), r.signature)) throw new HttpError("unauthorized", "bad signature");
-    app.nonces.consume(r.nonce);
-    return app.issuer.mint(r.keyB64, now);
+    const live = app.challenges.check(r.nonce, r.key, now);
+    if (live === null) throw new HttpError("unauthorized", "unknown, expired or foreign nonce");
+    if (!verifyStrict(r.key, r.nonce, r.signature)) throw new HttpError("unauthorized", "bad signature");
+    // Only a successful login writes anything: the nonce, until it expires, so it cannot be replayed.
+    if (!app.store.useNonce(live.id, live.expiresAtMs, now)) throw new HttpError("unauthorized", "nonce already used");
+    return app.issuer.mint(r.key.toString("base64"), now);
   }),
-  route("/v1/repos", "POST", true, ({ app, caller }, _p, body) => {
+  route("/v1/repos", "POST", true, ({ app, req, caller }, _p, body) => {
     const r = schema.createRepoRequest(body);
-    return vault.createRepo(app.store, app.config, caller, r.manifest, r.envelope);
+    const mayCreate = (): void => {
+      const wait = app.createLimiter.take(clientAddress(req), app.now());
+      if (wait > 0) throw rateLimited(wait);
+    };
+    return vault.createRepo(app.store, app.config, caller, r.manifest, r.envelope, mayCreate);
   }),
   route("/v1/repos/{repoId}/pull", "POST", true, ({ app, caller }, [raw], body) => {
     const r = schema.pullRequest(body);
@@ -128,7 +153,7 @@ const ROUTES: Route[] = [
   route("/v1/repos/{repoId}/remove-member", "POST", true, ({ app, caller }, [raw], body) => {
     const r = schema.removeMemberRequest(body);
     const id = repoIdFromPath(raw as string, r.repoId);
-    return vault.removeMember(app.store, caller, id, r.removedMemberId, r.envelope, r.members, r.newKeyEpoch);
+    return vault.removeMember(app.store, app.config, caller, id, r.removedMemberId, r.envelope, r.members, r.newKeyEpoch);
   }),
   route("/v1/repos/{repoId}/member/{memberId}", "GET", true, ({ app, caller }, [rawRepo, rawMember]) => {
     const id = repoIdFromPath(rawRepo as string, null);
@@ -168,6 +193,8 @@ const ROUTES: Route[] = [
   route("/.well-known/jwks.json", "GET", false, ({ app }) => ({ keys: [app.issuer.jwk()] })),
 ];
 
+const clientAddress = (req: IncomingMessage): string => req.socket.remoteAddress ?? "";
+
 function bearer(app: App, req: IncomingMessage): string {
   const h = req.headers.authorization ?? "";
   const space = h.indexOf(" ");
@@ -179,17 +206,26 @@ function bearer(app: App, req: IncomingMessage): string {
 }
 
 class BodyTooLarge extends Error {}
+class BodyTooSlow extends Error {}
 /** The client closed the connection before its body arrived: nobody to answer. */
 class ClientGone extends Error {}
 
-/** Read the body, giving up (BodyTooLarge) as soon as it passes `limit`. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Read the body, giving up as soon as it passes `limit` (BodyTooLarge) or when it has not all
+ * arrived within `deadlineMs` (BodyTooSlow).
+ */
+function readBody(req: IncomingMessage, limit: number, deadlineMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const timer = setTimeout(() => {
+      req.off("data", onData);
+      reject(new BodyTooSlow());
+    }, deadlineMs);
     const onData = (c: Buffer): void => {
       size += c.length;
       if (size > limit) {
+        clearTimeout(timer);
         req.off("data", onData);
         reject(new BodyTooLarge());
         return;
@@ -197,9 +233,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       chunks.push(c);
     };
     req.on("data", onData);
-    req.on("end", () => resolve(Buffer.concat(chunks, size)));
+    req.on("end", () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks, size));
+    });
     req.on("error", () => reject(new ClientGone()));
     req.on("close", () => {
+      clearTimeout(timer);
       if (!req.complete) reject(new ClientGone());
     });
   });
@@ -249,8 +289,14 @@ function parseBody(bytes: Buffer): JsonValue {
   return body;
 }
 
+const LOGIN_ROUTES = new Set(["/api/auth/keypair/challenge", "/api/auth/keypair/token"]);
+
 async function dispatch(app: App, req: IncomingMessage, res: ServerResponse, found: { route: Route; params: string[] }): Promise<JsonValue> {
   const { route: r, params } = found;
+  if (LOGIN_ROUTES.has(r.template)) {
+    const wait = app.loginLimiter.take(clientAddress(req), app.now());
+    if (wait > 0) throw rateLimited(wait);
+  }
   const declared = req.headers["content-length"];
   if (declared !== undefined && Number(declared) > app.config.maxBodyBytes) throw tooLarge();
   const caller = r.auth ? bearer(app, req) : "";
@@ -262,9 +308,12 @@ async function dispatch(app: App, req: IncomingMessage, res: ServerResponse, fou
     if (req.headers.expect?.toLowerCase() === "100-continue") res.writeContinue();
     let bytes: Buffer;
     try {
-      bytes = await readBody(req, app.config.maxBodyBytes);
+      const expected = declared === undefined ? app.config.maxBodyBytes : Number(declared);
+      bytes = await readBody(req, app.config.maxBodyBytes, bodyDeadlineMs(app.config, expected));
     } catch (e) {
       if (e instanceof BodyTooLarge) throw tooLarge();
+      // The rest of a late body is never read: the connection closes after the 408.
+      if (e instanceof BodyTooSlow) throw new HttpError("request_timeout", "the request body did not arrive in time", undefined, { Connection: "close" });
       throw e;
     }
     if (r.method === "POST") body = parseBody(bytes);
@@ -314,6 +363,10 @@ export function createServer(app: App): Server {
     const candidates = ROUTES.map((r) => ({ route: r, params: r.match(segments) })).filter(
       (c): c is { route: Route; params: string[] } => c.params !== null,
     );
+    // node:http keeps at most maxHeaders + 1 of them (connections.ts): more means too many.
+    if (req.rawHeaders.length / 2 > app.config.maxHeaders) {
+      return fail(new HttpError("headers_too_large", "too many header fields", undefined, { Connection: "close" }));
+    }
     if (candidates.length === 0) return fail(new HttpError("not_found", "no such route"));
     template = candidates[0]?.route.template ?? template;
     const found = candidates.find((c) => c.route.method === req.method);
@@ -323,8 +376,15 @@ export function createServer(app: App): Server {
     }
     dispatch(app, req, res, found).then((body) => finish(200, body, {}, null), fail);
   };
-  const server = createHttpServer(onRequest);
+  const server = createHttpServer(serverOptions(app.config), onRequest);
+  limitConnections(server, app.config);
   // Without this listener Node answers `100 Continue` before the request is even routed.
   server.on("checkContinue", onRequest);
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => {
+    const answered = answerClientError(err, socket);
+    if (answered !== null && app.config.log) {
+      process.stdout.write(`${JSON.stringify({ method: null, route: "(unparsed)", ...answered, ms: null })}\n`);
+    }
+  });
   return server;
 }

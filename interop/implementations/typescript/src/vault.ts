@@ -5,9 +5,9 @@
 import { HttpError, badRequest } from "./errors";
 import type { JsonObject } from "./json";
 import type { Envelope, Manifest, MemberEntry } from "./schema";
-import type { Repo, Store } from "./store";
+import type { Bounds, Repo, Store } from "./store";
 
-export interface Limits {
+export interface Limits extends Bounds {
   maxReposPerMember: number;
   maxMembersPerRepo: number;
 }
@@ -37,7 +37,11 @@ function ids(members: MemberEntry[]): Set<string> {
   return new Set(members.map((m) => m.ed25519PublicKey));
 }
 
-export function createRepo(store: Store, limits: Limits, caller: string, manifest: Manifest, envelope: Envelope): Manifest {
+/**
+ * `mayCreate` is asked last, after every other rule passed: it spends the caller's address's
+ * creation allowance and throws (429 rate_limited) when there is none left.
+ */
+export function createRepo(store: Store, limits: Limits, caller: string, manifest: Manifest, envelope: Envelope, mayCreate: () => void): Manifest {
   const members = manifest.members;
   if (members.length !== 1 || members[0]?.ed25519PublicKey !== caller) {
     throw new HttpError("forbidden", "the new repository's sole member must be the caller");
@@ -51,7 +55,8 @@ export function createRepo(store: Store, limits: Limits, caller: string, manifes
   }
   if (store.get(manifest.repoId) !== undefined) throw new HttpError("duplicate_repo", "repository already exists");
   if (store.reposOf(caller) >= limits.maxReposPerMember) throw quota("too many repositories for this member");
-  store.put(manifest.repoId, { manifest, envelope });
+  mayCreate();
+  store.put(manifest.repoId, { manifest, envelope }, limits);
   return manifest;
 }
 
@@ -92,7 +97,7 @@ export function push(
     if (rotated.length > limits.maxMembersPerRepo) throw quota("too many members");
     members = rotated;
   }
-  store.put(repoId, { manifest: withState(m, envelope.payloadVersion, envelope.keyEpoch, members), envelope });
+  store.put(repoId, { manifest: withState(m, envelope.payloadVersion, envelope.keyEpoch, members), envelope }, limits);
   return { accepted: true, payloadVersion: envelope.payloadVersion, keyEpoch: envelope.keyEpoch, conflict: false };
 }
 
@@ -108,12 +113,13 @@ export function addMember(store: Store, limits: Limits, caller: string, repoId: 
   if (member.keyEpoch !== m.keyEpoch) throw badRequest("member.keyEpoch must be the current keyEpoch");
   if (m.members.length >= limits.maxMembersPerRepo) throw quota("too many members");
   const next = withState(m, m.payloadVersion, m.keyEpoch, [...m.members, member]);
-  store.put(repoId, { manifest: next, envelope: repo.envelope });
+  store.put(repoId, { manifest: next, envelope: repo.envelope }, limits);
   return next;
 }
 
 export function removeMember(
   store: Store,
+  limits: Limits,
   caller: string,
   repoId: string,
   removedId: string,
@@ -144,7 +150,7 @@ export function removeMember(
   }
   if (seen.size !== remaining.length) throw badRequest("rewrappedMembers must be exactly the current roster minus the removed member");
   const next = withState(m, envelope.payloadVersion, newKeyEpoch, rewrapped);
-  store.put(repoId, { manifest: next, envelope });
+  store.put(repoId, { manifest: next, envelope }, limits);
   return next;
 }
 

@@ -28,6 +28,21 @@ COMMANDS: list[tuple[str, str]] = [
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
 
+#: Third-party modules the commands import lazily, and the extra of pyproject.toml that installs
+#: each. The core install has none of them; a command that needs one names its extra.
+EXTRA_OF_MODULE: dict[str, str] = {
+    "requests": "client",
+    "starlette": "server",
+    "anyio": "server",
+    "uvicorn": "server",
+    "httptools": "server",
+    "uvloop": "server",
+    "psycopg": "postgres",
+    "jsonschema": "interop",
+    "tomli": "interop",
+    "docker": "docker",
+}
+
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
     """Give a sub-command its own ``--json`` (also accepted before the sub-command)."""
@@ -77,6 +92,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except AvpError as err:
         report_error(err, wants_json(args))
         return EXIT_ERROR
+    except ModuleNotFoundError as err:
+        extra = EXTRA_OF_MODULE.get((err.name or "").partition(".")[0])
+        if extra is None:
+            raise
+        print(f"avp {args.command} needs the '{extra}' extra: pip install 'avp[{extra}]'", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

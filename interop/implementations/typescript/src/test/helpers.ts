@@ -9,8 +9,7 @@ import { Config, DEFAULTS } from "../config";
 import { encodeStd } from "../b64";
 import { encryptPayload, wrapDataKey } from "../envelope";
 import { Identity } from "../identity";
-import { NonceBook } from "../nonces";
-import { App, createServer } from "../server";
+import { App, createServer, newApp } from "../server";
 import { Store } from "../store";
 import { Issuer } from "../tokens";
 
@@ -32,13 +31,7 @@ export interface Running {
 export async function startServer(over: Partial<Config> = {}, store?: Store, clock?: () => number): Promise<Running> {
   const config: Config = { ...DEFAULTS, port: 0, log: false, ...over };
   const st = store ?? Store.inMemory(Issuer.freshSeed());
-  const app: App = {
-    config,
-    store: st,
-    issuer: new Issuer(st.signingSeed, config.tokenTtlSeconds),
-    nonces: new NonceBook(config.nonceTtlSeconds),
-    now: clock ?? (() => Date.now()),
-  };
+  const app: App = newApp(config, st, clock);
   const server = createServer(app);
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
   const port = (server.address() as AddressInfo).port;

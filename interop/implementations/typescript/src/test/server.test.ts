@@ -1,7 +1,7 @@
 // Every route, status and code of the wire contract against a real server on a free port.
 
 import { strict as assert } from "node:assert";
-import { randomBytes } from "node:crypto";
+import { createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { encodeStd } from "../b64";
 import { verifyStrict } from "../ed25519";
@@ -87,10 +87,20 @@ describe("discovery and keys", () => {
 });
 
 describe("authentication", () => {
-  it("challenge: any 32-byte key gets a 32-byte nonce; malformed bodies are 400", async () => {
-    const r = await call(u(), "POST", "/api/auth/keypair/challenge", { ed25519PublicKey: encodeStd(Buffer.alloc(32)) });
+  it("challenge: any 32-byte key gets a self-authenticating nonce (wire contract §4); malformed bodies are 400", async () => {
+    const key = randomBytes(32);
+    const before = Date.now();
+    const r = await call(u(), "POST", "/api/auth/keypair/challenge", { ed25519PublicKey: encodeStd(key) });
     assert.equal(r.status, 200);
-    assert.equal(Buffer.from(r.body.nonce, "base64").length, 32);
+    // The documented layout, recomputed here from the server's seed: 0x01 ‖ issuedAt ‖ 32 random ‖ tag.
+    const nonce = Buffer.from(r.body.nonce, "base64");
+    assert.equal(nonce.length, 73);
+    assert.equal(nonce[0], 1);
+    const issuedAt = Number(nonce.readBigUInt64BE(1));
+    assert.ok(issuedAt >= before && issuedAt <= Date.now());
+    const nonceKey = Buffer.from(hkdfSync("sha256", srv.app.store.signingSeed, Buffer.alloc(0), "avp/challenge-nonce-key/v1", 32));
+    const tag = createHmac("sha256", nonceKey).update("avp/challenge-nonce/v1\0").update(key).update(nonce.subarray(0, 41)).digest();
+    assert.deepEqual(nonce.subarray(41), tag);
     for (const body of [{}, { ed25519PublicKey: encodeStd(Buffer.alloc(31)) }, { ed25519PublicKey: 5 }, { ed25519PublicKey: encodeStd(Buffer.alloc(32)), x: 1 }, []]) {
       const b = await call(u(), "POST", "/api/auth/keypair/challenge", body);
       assert.equal(b.status, 400, JSON.stringify(body));
