@@ -13,7 +13,7 @@ from avp.cli import EXIT_ERROR, EXIT_FAILURES, EXIT_OK, EXIT_USAGE, add_json_fla
 
 if TYPE_CHECKING:
     from avp.interop import registry, runner
-    from avp.interop.model import CaseResult
+    from avp.interop.model import Case, CaseResult
 
 # The runner, the suite and the scenarios are imported by the commands, not here: building the
 # ``avp`` parser imports this module, and ``avp --help`` should not pay for them.
@@ -255,11 +255,18 @@ def cmd_list(args: argparse.Namespace) -> int:
             for i in impls
         ],
         "scenarios": [
-            {"id": s.id, "level": s.level.value, "actors": s.actors, "requirement": s.requirement}
+            {
+                "id": s.id,
+                "level": s.level.value,
+                "needs": sorted(s.needs),
+                "actors": s.actors,
+                "requirement": s.requirement,
+            }
             for s in SCENARIOS
         ],
         "conformance": [
-            {"id": c.id, "level": c.level.value, "requirement": c.requirement} for c in conformance.CHECKS
+            {"id": c.id, "level": c.level.value, "needs": sorted(c.needs), "requirement": c.requirement}
+            for c in conformance.CHECKS
         ],
     }
     if getattr(args, "json", False):
@@ -270,8 +277,13 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"  {i.name:12} {i.role:7} {i.language:11} {i.notes}")
     print(f"\nscenarios ({len(SCENARIOS)}):")
     for s in SCENARIOS:
-        print(f"  {s.id:50} [{s.level.value}] {s.requirement}")
+        print(f"  {s.id:50} [{_level(s)}] {s.requirement}")
     print(f"\nconformance checks ({len(conformance.CHECKS)}):")
     for c in conformance.CHECKS:
-        print(f"  {c.id:50} [{c.level.value}] {c.requirement}")
+        print(f"  {c.id:50} [{_level(c)}] {c.requirement}")
     return EXIT_OK
+
+
+def _level(case: Case[Any]) -> str:
+    """``hardening``, or ``extension: jwks`` with the extensions a case needs."""
+    return case.level.value + (": " + ", ".join(sorted(case.needs)) if case.needs else "")
