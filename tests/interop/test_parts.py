@@ -263,8 +263,10 @@ def test_engine_reports_a_missing_extension_as_unsupported() -> None:
     case = Case(
         "wire/7.x", Level.EXTENSION, "needs discovery", lambda _c: ran.append(True), frozenset({"discovery"})
     )
-    result = engine.execute(case, _Ctx(), kind=Kind.CONFORMANCE, column="c")
+    ctx = _Ctx()
+    result = engine.execute(case, ctx, kind=Kind.CONFORMANCE, column="c")
     assert result.outcome is Outcome.UNSUPPORTED and "discovery" in (result.reason or "") and not ran
+    assert ctx.closed
     assert (
         engine.execute(case, _Ctx(frozenset({"discovery"})), kind=Kind.CONFORMANCE, column="c").outcome
         is Outcome.PASS

@@ -115,9 +115,9 @@ def execute(case: Case[Ctx], ctx: Ctx, *, kind: Kind, column: str) -> CaseResult
 
 def _run(case: Case[Ctx], ctx: Ctx) -> tuple[Outcome, Optional[str], Optional[Failure], Optional[str]]:
     missing = sorted(case.needs - ctx.extensions)
-    if missing:
-        return Outcome.UNSUPPORTED, f"needs the {', '.join(missing)} extension, not offered", None, None
     try:
+        if missing:
+            return Outcome.UNSUPPORTED, f"needs the {', '.join(missing)} extension, not offered", None, None
         ctx.prepare()
         case.run(ctx)
     except CaseFailed as err:
