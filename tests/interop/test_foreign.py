@@ -169,3 +169,17 @@ def test_every_check_against_garbage_ends_in_an_outcome() -> None:
         (r.case_id, r.reason) for r in results if r.outcome is Outcome.ERROR
     ]
     assert {r.outcome for r in results if r.level is not Level.EXTENSION} <= {Outcome.FAIL, Outcome.SKIP}
+
+
+def test_run_by_url_on_the_lax_server(lax_url: str, tmp_path: Path) -> None:
+    """``run --server URL``: no discovery is no reason to skip anything; ``--level`` decides the exit."""
+    selection = ["--scenario", "spec/6.lifecycle.*", "--scenario", "wire/4.token.universal-signature"]
+    args = ["run", "--server", lax_url, *selection, "--report-dir", str(tmp_path)]
+    spec = avp(*args, "--level", "spec", timeout=300)
+    assert spec.returncode == 0, spec.stdout + spec.stderr
+    assert "Traceback" not in spec.stdout + spec.stderr
+    line = "spec 8/8 · hardening 0/1 (security: wire/4.token.universal-signature)"
+    assert line in spec.stdout
+    assert "Security findings:\n  wire/4.token.universal-signature: anyone can log in" in spec.stdout
+    everything = avp(*args, timeout=300)
+    assert everything.returncode == 1 and line in everything.stdout
