@@ -326,7 +326,7 @@ def _jwks_key(ctx: Context) -> bytes:
     "wire/9.key-binding.issue",
     "POST /v1/key-binding signs ed25519B64|x25519B64 with the JWKS key",
     level=Level.EXTENSION,
-    needs=("key-binding",),
+    needs=("key-binding", "jwks"),
 )
 def key_binding(ctx: Context) -> None:
     member = Member.random()
