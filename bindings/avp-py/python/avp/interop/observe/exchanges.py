@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from avp.interop.proxy import Exchange, Mode
-from avp.interop.redact import redact_body
+from avp.interop.redact import redact, redact_body
 
 #: operation name by the last segment of a vault route (``/v1/repos/{repoId}/<segment>``)
 VAULT_OPERATIONS = {
@@ -59,7 +59,7 @@ class Seen:
 
     def excerpt(self) -> dict[str, Any]:
         """The exchange for a report: method, path, status and both bodies, redacted."""
-        answer = None if self.answer is None else redact_body(json.dumps(self.answer).encode())
+        answer = None if self.answer is None else redact(self.answer)
         return {
             "seq": self.seq,
             "request": {

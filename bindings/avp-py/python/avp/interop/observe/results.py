@@ -1,0 +1,99 @@
+"""An observation's verdicts as the runner's case results, so ``observe`` writes the same reports
+as ``run`` (terminal summary, results.json, JUnit, HTML, pair logs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from avp.interop.model import CaseResult, Kind, Level, Outcome
+from avp.interop.observe.checks import SPEC, Check, Finding, Verdict, judge_all
+from avp.interop.observe.exchanges import Seen
+from avp.interop.observe.session import Observation
+
+CLIENT_CASE = Check(
+    "spec/observe.client.completed",
+    SPEC,
+    "the client command ran to the end (exit status 0, within the timeout) and sent its requests "
+    "to AVP_SERVER_URL",
+    lambda _steps: Verdict(0),
+)
+#: exchanges shown with a failed case (the first ones it is about)
+MAX_EXCERPTS = 10
+LEVELS = {SPEC: Level.MUST}
+
+
+def column_of(command: tuple[str, ...], server: str) -> str:
+    """``placeholder_client.py@python``: the program (or the script an interpreter runs) at the server."""
+    words = [Path(w).name for w in command if not w.startswith("-")]
+    interpreters = ("python", "python3", "sh", "bash", "node")
+    name = (
+        words[1]
+        if len(words) > 1 and (words[0] in interpreters or words[0].startswith("python"))
+        else words[0]
+    )
+    return f"{name}@{server}"
+
+
+def case_results(observation: Observation, column: str) -> list[CaseResult]:
+    """One result per check, the client's own run first."""
+    results = [_client_result(observation, column)]
+    for check, verdict in judge_all(observation.exchanges):
+        results.append(_result(check, verdict, observation.exchanges, column))
+    return results
+
+
+def _client_result(observation: Observation, column: str) -> CaseResult:
+    if observation.start_error:
+        problem = observation.start_error
+    elif observation.timed_out:
+        problem = "stopped at the timeout"
+    elif observation.exit_code != 0:
+        problem = f"exit status {observation.exit_code} (output: {observation.log.name})"
+    elif not observation.exchanges:
+        problem = "no request reached AVP_SERVER_URL"
+    else:
+        problem = ""
+    result = _base(CLIENT_CASE, column, Outcome.FAIL if problem else Outcome.PASS)
+    result.duration_ms = observation.duration_s * 1000
+    result.details = {"exchanges": len(observation.exchanges), "exitCode": observation.exit_code}
+    if problem:
+        result.step, result.expected, result.actual = "run the client", "a complete run", problem
+    return result
+
+
+def _base(check: Check, column: str, outcome: Outcome) -> CaseResult:
+    level = LEVELS.get(check.level, Level.SHOULD)
+    return CaseResult(Kind.CONFORMANCE, check.id, level, check.requirement, column, outcome, 0.0)
+
+
+def _result(check: Check, verdict: Verdict, exchanges: list[Seen], column: str) -> CaseResult:
+    if verdict.judged == 0:
+        result = _base(check, column, Outcome.SKIPPED)
+        result.reason = "nothing in the observed traffic for this check to judge"
+        return result
+    if not verdict.findings:
+        result = _base(check, column, Outcome.PASS)
+        result.details = {"judged": verdict.judged}
+        return result
+    result = _base(check, column, Outcome.FAIL)
+    first = verdict.findings[0]
+    result.step = _where(first, exchanges)
+    result.expected, result.actual = first.expected, first.actual
+    result.reason = f"{len(verdict.findings)} finding(s) in {verdict.judged} judged"
+    result.details = {
+        "judged": verdict.judged,
+        "findings": [_finding_json(f, exchanges) for f in verdict.findings],
+    }
+    involved = sorted({f.seq for f in verdict.findings})[:MAX_EXCERPTS]
+    result.transcript = [exchanges[seq].excerpt() for seq in involved]
+    return result
+
+
+def _where(finding: Finding, exchanges: list[Seen]) -> str:
+    seen = exchanges[finding.seq]
+    return f"exchange #{finding.seq}: {seen.method} {seen.path}"
+
+
+def _finding_json(finding: Finding, exchanges: list[Seen]) -> dict[str, Any]:
+    return {"where": _where(finding, exchanges), "expected": finding.expected, "actual": finding.actual}
