@@ -21,18 +21,13 @@ CLIENT_CASE = Check(
 #: exchanges shown with a failed case (the first ones it is about)
 MAX_EXCERPTS = 10
 LEVELS = {SPEC: Level.MUST}
+SCRIPT_SUFFIXES = (".py", ".sh", ".js", ".mjs", ".ts", ".rb", ".pl")
 
 
 def column_of(command: tuple[str, ...], server: str) -> str:
-    """``placeholder_client.py@python``: the program (or the script an interpreter runs) at the server."""
-    words = [Path(w).name for w in command if not w.startswith("-")]
-    interpreters = ("python", "python3", "sh", "bash", "node")
-    name = (
-        words[1]
-        if len(words) > 1 and (words[0] in interpreters or words[0].startswith("python"))
-        else words[0]
-    )
-    return f"{name}@{server}"
+    """``placeholder_client.py@python``: the script an interpreter runs, else the program, at the server."""
+    scripts = [Path(w).name for w in command[1:] if w.endswith(SCRIPT_SUFFIXES)]
+    return f"{scripts[0] if scripts else Path(command[0]).name}@{server}"
 
 
 def case_results(observation: Observation, column: str) -> list[CaseResult]:
@@ -58,6 +53,7 @@ def _client_result(observation: Observation, column: str) -> CaseResult:
     result.duration_ms = observation.duration_s * 1000
     result.details = {"exchanges": len(observation.exchanges), "exitCode": observation.exit_code}
     if problem:
+        result.reason = problem
         result.step, result.expected, result.actual = "run the client", "a complete run", problem
     return result
 
