@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 import traceback
 from pathlib import Path
 from typing import Any
 
-from avp.cli import EXIT_ERROR, EXIT_FAILURES, EXIT_OK, EXIT_USAGE
+from avp.cli import EXIT_ERROR, EXIT_FAILURES, EXIT_OK, EXIT_USAGE, add_json_flag, wants_json
 
 #: which levels' failures make the exit status 1
 LEVEL_CHOICES = ("spec", "hardening", "all")
@@ -128,8 +129,11 @@ def _observe_and_report(args: argparse.Namespace, command: list[str], server: An
         ],
     )
     paths = report.write_all(run, args.report_dir)
-    print(report.terminal_matrix(run))
-    print(f"\nreports: {paths['json']}, {paths['junit']}, {paths['html']}, {paths['pairs']}/")
+    if wants_json(args):
+        print(json.dumps(report.results_json(run)))
+    else:
+        print(report.terminal_matrix(run))
+        print(f"\nreports: {paths['json']}, {paths['junit']}, {paths['html']}, {paths['pairs']}/")
     return EXIT_FAILURES if _failed(results, args.level) else EXIT_OK
 
 
