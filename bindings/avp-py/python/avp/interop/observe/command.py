@@ -41,6 +41,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout", type=float, default=120.0, help="seconds the command may run (default 120)"
     )
+    add_json_flag(parser)
     parser.add_argument(
         "command", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]", help="the client to observe"
     )
