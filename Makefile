@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
-TS_SERVER := interop/servers/typescript
+TS_SERVER := interop/implementations/typescript
 NODE_VERIFIER := interop/verifiers/node
 
 .PHONY: help setup build-native build-ts interop test lint test-rust test-python test-node vectors-check bench wheel clean

@@ -1,4 +1,4 @@
-"""The Python client under test: ``python -m avp.interop.actor`` speaks docs/actor-contract.md over
+"""The Python client under test: ``python -m avp.interop.python_actor`` speaks docs/actor-contract.md over
 stdin/stdout and does every operation through the SDK (:mod:`avp.client`), defences included.
 
 State lives in a private temporary directory that each ``identity`` request replaces, so one
