@@ -404,17 +404,43 @@ def test_observe_our_cli_is_clean(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert outcomes(doc, "fail") == set()
-    assert outcomes(doc, "skipped") == set()  # the lifecycle gives every judge something to judge
+    assert outcomes(doc, "skip") == set()  # the lifecycle gives every judge something to judge
+    assert "spec 9/9 · hardening 1/1" in out.stdout
 
 
 def test_observe_the_placeholder_client_finds_exactly_its_faults(tmp_path: Path) -> None:
     out, doc = observe(tmp_path, sys.executable, str(PLACEHOLDER))
     assert out.returncode == 1, out.stdout + out.stderr
     assert outcomes(doc, "fail") == PLACEHOLDER_FAULTS
-    assert "spec/observe.client.completed" in outcomes(doc, "pass")
+    assert outcomes(doc, "skip") == {
+        "spec/observe.removal.rotation",
+        "spec/observe.manifest.share-refresh-tokens",
+    }
     assert "placeholder_client.py@python" in out.stdout
+    assert "spec 5/7 · hardening 1/1" in out.stdout
     text = (tmp_path / "report" / "results.json").read_text()
     assert "Bearer" not in text and '"token": "ey' not in text  # transcripts are redacted
+    # only the spec level counts with --level spec, and the faults are spec faults: still 1
+    assert (
+        avp(
+            "observe",
+            "--level",
+            "spec",
+            "--report-dir",
+            str(tmp_path / "again"),
+            "--",
+            sys.executable,
+            str(PLACEHOLDER),
+        ).returncode
+        == 1
+    )
+
+
+def test_observe_the_placeholder_client_against_the_lax_server_by_url(tmp_path: Path, lax_url: str) -> None:
+    out, doc = observe(tmp_path, sys.executable, str(PLACEHOLDER), server=lax_url)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert outcomes(doc, "fail") == PLACEHOLDER_FAULTS
+    assert doc["implementations"][0]["url"] == lax_url
 
 
 def test_observe_usage_errors(tmp_path: Path) -> None:

@@ -19,14 +19,14 @@ from typing import Any, Callable, Optional
 
 from avp.crypto import SCHEME_ID, ed25519_verify, is_low_order_x25519
 from avp.errors import AvpError
+from avp.interop.model import Level
 from avp.interop.observe import timeline
 from avp.interop.observe.exchanges import Seen
 from avp.interop.observe.timeline import RepoState, Step, roster_of
 from avp.interop.observe.wiretypes import ENCODING, JUDGED_OPERATIONS, SCHEMA, body_problems
 from avp.interop.proxy import manifests_in
 
-SPEC = "spec"
-HARDENING = "hardening"
+SPEC, HARDENING = Level.SPEC, Level.HARDENING
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Verdict:
 @dataclass(frozen=True)
 class Check:
     id: str
-    level: str
+    level: Level
     requirement: str
     judge: Callable[[list[Step]], Verdict]
 

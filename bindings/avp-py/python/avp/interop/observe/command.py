@@ -8,9 +8,12 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from avp.cli import EXIT_ERROR, EXIT_FAILURES, EXIT_OK, EXIT_USAGE, add_json_flag, wants_json
+from avp.cli import EXIT_ERROR, EXIT_USAGE, add_json_flag, wants_json
+
+if TYPE_CHECKING:
+    from avp.interop.launcher import RunningServer
 
 #: which levels' failures make the exit status 1
 LEVEL_CHOICES = ("spec", "hardening", "all")
@@ -48,7 +51,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from avp.interop import launcher
+    from avp.interop import launcher, registry, runner
     from avp.interop.launcher import Unavailable
 
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -59,12 +62,15 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     try:
-        impl = _server_entry(args.server, args.registry)
-    except ValueError as err:
+        found = args.registry or registry.find_registry()
+        entries = registry.load(found) if found else registry.builtin()
+        impl = runner.pick(entries, [args.server], "server")[0]
+    except ValueError as err:  # an unknown server or a RegistryError
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        server = _start(impl, args.report_dir, launcher)
+        launcher.run_build(impl, args.report_dir, lambda line: print(line, file=sys.stderr))
+        server = launcher.start_server(impl, args.report_dir)
     except Unavailable as err:
         print(f"error: the server {impl.name} is unavailable: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -77,69 +83,40 @@ def run(args: argparse.Namespace) -> int:
         server.stop()
 
 
-def _server_entry(spec: str, registry_path: Any) -> Any:
-    from avp.interop import registry
-
-    if spec.startswith(("http://", "https://")):
-        return registry.remote_server(spec)
-    found = registry_path or registry.find_registry()
-    entries = registry.load(found) if found else registry.builtin()
-    match = [i for i in entries if i.name == spec and i.is_server]
-    if not match:
-        known = ", ".join(i.name for i in entries if i.is_server) or "none"
-        raise ValueError(f"no server named {spec!r} in the registry (known: {known})")
-    return match[0]
-
-
-def _start(impl: Any, report_dir: Path, launcher: Any) -> Any:
-    if impl.url is not None:  # a running server: nothing to start, no route assumed
-        return launcher.RunningServer(impl, impl.url, {})
-    launcher.run_build(impl, report_dir, lambda line: print(line, file=sys.stderr))
-    return launcher.start_server(impl, report_dir)
-
-
-def _observe_and_report(args: argparse.Namespace, command: list[str], server: Any) -> int:
-    from avp.interop import report
+def _observe_and_report(args: argparse.Namespace, command: list[str], server: RunningServer) -> int:
+    from avp.interop import report, runner
+    from avp.interop.cli import exit_status
     from avp.interop.observe.results import case_results, column_of
     from avp.interop.observe.session import observe
-    from avp.interop.runner import RunResult
 
     started = time.time()
     observation = observe(command, server, args.report_dir, args.timeout)
     column = column_of(observation.command, server.impl.name)
-    results = case_results(observation, column)
-    run = RunResult(
-        results=results,
-        implementations=[
-            {
-                "name": server.impl.name,
-                "role": "server",
-                "language": server.described("language"),
-                "version": server.described("version"),
-                "available": True,
-            }
-        ],
-        columns=[],
-        started_at=started,
-        duration_s=time.time() - started,
-        seed="",
-        strict=False,
-        notes=[
-            f"observed: {' '.join(command)} ({len(observation.exchanges)} exchanges, client output in "
-            f"{observation.log})"
-        ],
+    status = runner.ImplementationStatus(
+        server.impl.name,
+        "server",
+        server.described("language"),
+        server.described("version"),
+        url=server.impl.url,
+        extensions=server.extensions,
+    )
+    note = (
+        f"observed: {' '.join(command)} ({len(observation.exchanges)} exchanges; output in {observation.log})"
+    )
+    run = runner.RunResult(
+        case_results(observation, column),
+        [status],
+        [],
+        started,
+        time.time() - started,
+        "-",
+        args.level,
+        [note],
     )
     paths = report.write_all(run, args.report_dir)
     if wants_json(args):
         print(json.dumps(report.results_json(run)))
     else:
         print(report.terminal_matrix(run))
-        print(f"\nreports: {paths['json']}, {paths['junit']}, {paths['html']}, {paths['pairs']}/")
-    return EXIT_FAILURES if _failed(results, args.level) else EXIT_OK
-
-
-def _failed(results: list[Any], level: str) -> bool:
-    from avp.interop.model import Level, Outcome
-
-    counted = {"spec": (Level.MUST,), "hardening": (Level.MUST, Level.SHOULD), "all": tuple(Level)}[level]
-    return any(r.outcome is Outcome.FAIL and r.level in counted for r in results)
+        print(f"reports: {paths['json']}, {paths['junit']}, {paths['html']}, {paths['pairs']}/")
+    return exit_status(run)

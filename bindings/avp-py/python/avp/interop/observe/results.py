@@ -1,15 +1,16 @@
 """An observation's verdicts as the runner's case results, so ``observe`` writes the same reports
-as ``run`` (terminal summary, results.json, JUnit, HTML, pair logs)."""
+as ``run`` (terminal summary per level, results.json, JUnit, HTML, pair logs)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
-from avp.interop.model import CaseResult, Kind, Level, Outcome
+from avp.interop.model import CaseResult, Failure, Kind, Outcome
 from avp.interop.observe.checks import SPEC, Check, Finding, Verdict, judge_all
 from avp.interop.observe.exchanges import Seen
 from avp.interop.observe.session import Observation
+from avp.interop.redact import shorten
 
 CLIENT_CASE = Check(
     "spec/observe.client.completed",
@@ -20,7 +21,6 @@ CLIENT_CASE = Check(
 )
 #: exchanges shown with a failed case (the first ones it is about)
 MAX_EXCERPTS = 10
-LEVELS = {SPEC: Level.MUST}
 SCRIPT_SUFFIXES = (".py", ".sh", ".js", ".mjs", ".ts", ".rb", ".pl")
 
 
@@ -38,34 +38,36 @@ def case_results(observation: Observation, column: str) -> list[CaseResult]:
     return results
 
 
-def _client_result(observation: Observation, column: str) -> CaseResult:
+def _client_problem(observation: Observation) -> Optional[str]:
     if observation.start_error:
-        problem = observation.start_error
-    elif observation.timed_out:
-        problem = "stopped at the timeout"
-    elif observation.exit_code != 0:
-        problem = f"exit status {observation.exit_code} (output: {observation.log.name})"
-    elif not observation.exchanges:
-        problem = "no request reached AVP_SERVER_URL"
-    else:
-        problem = ""
+        return observation.start_error
+    if observation.timed_out:
+        return "stopped at the timeout"
+    if observation.exit_code != 0:
+        return f"exit status {observation.exit_code} (output: {observation.log.name})"
+    if not observation.exchanges:
+        return "no request reached AVP_SERVER_URL"
+    return None
+
+
+def _client_result(observation: Observation, column: str) -> CaseResult:
+    problem = _client_problem(observation)
     result = _base(CLIENT_CASE, column, Outcome.FAIL if problem else Outcome.PASS)
     result.duration_ms = observation.duration_s * 1000
     result.details = {"exchanges": len(observation.exchanges), "exitCode": observation.exit_code}
     if problem:
         result.reason = problem
-        result.step, result.expected, result.actual = "run the client", "a complete run", problem
+        result.failure = Failure("run the client", "a complete run", problem)
     return result
 
 
 def _base(check: Check, column: str, outcome: Outcome) -> CaseResult:
-    level = LEVELS.get(check.level, Level.SHOULD)
-    return CaseResult(Kind.CONFORMANCE, check.id, level, check.requirement, column, outcome, 0.0)
+    return CaseResult(Kind.OBSERVE, check.id, check.level, check.requirement, column, outcome, 0.0)
 
 
 def _result(check: Check, verdict: Verdict, exchanges: list[Seen], column: str) -> CaseResult:
     if verdict.judged == 0:
-        result = _base(check, column, Outcome.SKIPPED)
+        result = _base(check, column, Outcome.SKIP)
         result.reason = "nothing in the observed traffic for this check to judge"
         return result
     if not verdict.findings:
@@ -74,8 +76,8 @@ def _result(check: Check, verdict: Verdict, exchanges: list[Seen], column: str) 
         return result
     result = _base(check, column, Outcome.FAIL)
     first = verdict.findings[0]
-    result.step = _where(first, exchanges)
-    result.expected, result.actual = first.expected, first.actual
+    excerpt = shorten(exchanges[first.seq].excerpt())
+    result.failure = Failure(_where(first, exchanges), first.expected, first.actual, excerpt)
     result.reason = f"{len(verdict.findings)} finding(s) in {verdict.judged} judged"
     result.details = {
         "judged": verdict.judged,
