@@ -131,6 +131,8 @@ def _signature_problem(key: Optional[bytes], nonce: Optional[bytes], sig: Option
 
 # --- envelopes --------------------------------------------------------------------------------------
 ENVELOPE_FIELD = {"create": "initialEnvelope", "push": "envelope", "remove-member": "rotatedEnvelope"}
+#: the new roster a rotation sends (a create's roster is in its manifest, add-member sends one entry)
+ROSTER_FIELD = {"push": "rotatedMembers", "remove-member": "rewrappedMembers"}
 
 
 def envelope_of(step: Step) -> Optional[dict[str, Any]]:
@@ -148,7 +150,7 @@ def sent_members(step: Step) -> list[Any]:
     elif op == "add-member":
         members = [body.get("member")]
     else:
-        members = body.get({"push": "rotatedMembers", "remove-member": "rewrappedMembers"}.get(op, ""))
+        members = body.get(ROSTER_FIELD.get(op, ""))
     return members if isinstance(members, list) else []
 
 

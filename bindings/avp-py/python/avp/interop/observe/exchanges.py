@@ -12,7 +12,7 @@ import dataclasses
 import json
 import threading
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Optional
 
 from avp.interop.proxy import Exchange, Mode
@@ -38,7 +38,6 @@ class Seen:
     body: bytes
     status: Optional[int] = None
     answer: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def operation(self) -> str:
@@ -102,7 +101,7 @@ class Recorder(Mode):
     def on_request(self, ex: Exchange) -> None:
         with self._lock:
             self._in_flight[id(ex)] = len(self._seen)
-            self._seen.append(Seen(len(self._seen), ex.method, ex.path, ex.body, headers=dict(ex.headers)))
+            self._seen.append(Seen(len(self._seen), ex.method, ex.path, ex.body))
 
     def on_response(self, ex: Exchange, status: int, body: Any) -> Any:
         with self._lock:
