@@ -65,13 +65,7 @@ def register(subparsers: Any) -> None:
     run.add_argument(
         "--dry-run", action="store_true", help="print the plan (columns and case count) and start nothing"
     )
-    run.add_argument(
-        "--level",
-        choices=("spec", "hardening", "all"),
-        default="all",
-        help="which levels' failures make the exit status 1 (default all; 'spec' for a server we did "
-        "not write: only AVP 0.4's MUSTs)",
-    )
+    add_level_flag(run)
     run.add_argument(
         "--report-dir",
         type=Path,
@@ -102,13 +96,7 @@ def register(subparsers: Any) -> None:
     conf.add_argument(
         "--exclude", action="append", default=[], metavar="GLOB", help="skip check ids matching (repeatable)"
     )
-    conf.add_argument(
-        "--level",
-        choices=("spec", "hardening", "all"),
-        default="all",
-        help="which levels' failures make the exit status 1 (default all; 'spec' for a server we did "
-        "not write: only AVP 0.4's MUSTs)",
-    )
+    add_level_flag(conf)
     conf.add_argument("--workers", type=int, default=2, help="checks run in parallel (default 2)")
     add_json_flag(conf)
     conf.set_defaults(func=cmd_conformance)
@@ -126,6 +114,16 @@ def register(subparsers: Any) -> None:
     lst.add_argument("--registry", type=Path, help="implementations file")
     add_json_flag(lst)
     lst.set_defaults(func=cmd_list)
+
+
+def add_level_flag(parser: Any) -> None:
+    parser.add_argument(
+        "--level",
+        choices=("spec", "hardening", "all"),
+        default="all",
+        help="which levels' failures make the exit status 1 (default all; 'spec' for a server we did "
+        "not write: only AVP 0.4's MUSTs)",
+    )
 
 
 def _registry(path: Any) -> tuple[list[registry.Implementation], Any]:
