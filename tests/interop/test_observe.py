@@ -7,7 +7,6 @@ published low-order X25519 points (RFC 7748 §5 / Wycheproof: u = 0 and u = 1).
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 import os
@@ -458,15 +457,15 @@ def test_a_client_that_fails_or_sends_nothing_is_not_clean(tmp_path: Path) -> No
 def test_a_bug_in_the_judges_is_exit_status_3(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
+    from avp.cli import build_parser
     from avp.interop.observe import results
-    from avp.interop.observe.command import configure, run
 
     def broken(_exchanges: Any) -> Any:
         raise RuntimeError("a bug of the runner")
 
     monkeypatch.setattr(results, "judge_all", broken)
-    parser = argparse.ArgumentParser()
-    configure(parser)
-    args = parser.parse_args(["--report-dir", str(tmp_path), "--", sys.executable, "-c", "pass"])
-    assert run(args) == 3
+    args = build_parser().parse_args(
+        ["interop", "observe", "--report-dir", str(tmp_path), "--", sys.executable, "-c", "pass"]
+    )
+    assert args.func(args) == 3
     assert "RuntimeError: a bug of the runner" in capsys.readouterr().err

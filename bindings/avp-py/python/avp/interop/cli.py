@@ -105,6 +105,7 @@ def register(subparsers: Any) -> None:
         "observe",
         help="judge a client from its HTTP traffic: run it against a server through a recording proxy",
     )
+    add_level_flag(obs)
     observe_command.configure(obs)
     obs.set_defaults(func=observe_command.run)
 

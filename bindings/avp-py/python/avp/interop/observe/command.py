@@ -15,9 +15,6 @@ from avp.cli import EXIT_ERROR, EXIT_USAGE, add_json_flag, wants_json
 if TYPE_CHECKING:
     from avp.interop.launcher import RunningServer
 
-#: which levels' failures make the exit status 1
-LEVEL_CHOICES = ("spec", "hardening", "all")
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -34,12 +31,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=Path("reports/observe"),
         help="where the reports go (default reports/observe)",
-    )
-    parser.add_argument(
-        "--level",
-        choices=LEVEL_CHOICES,
-        default="all",
-        help="which levels' failures make the exit status 1 (default all)",
     )
     parser.add_argument(
         "--timeout", type=float, default=120.0, help="seconds the command may run (default 120)"
