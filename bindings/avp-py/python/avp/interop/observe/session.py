@@ -7,16 +7,14 @@ The command runs in its own process group, bounded by a timeout; its output goes
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from avp.interop.launcher import RunningServer
+from avp.interop.launcher import RunningServer, stop_group
 from avp.interop.observe.exchanges import Recorder, Seen
 from avp.interop.proxy import Proxy
 
@@ -63,7 +61,7 @@ def observe(command: list[str], server: RunningServer, log_dir: Path, timeout: f
             except subprocess.TimeoutExpired:
                 timed_out = True
             finally:
-                _stop_group(proc)
+                stop_group(proc)  # whatever it left running too
     return Observation(
         tuple(command),
         recorder.exchanges(),
@@ -73,15 +71,3 @@ def observe(command: list[str], server: RunningServer, log_dir: Path, timeout: f
         time.monotonic() - started,
         log_path,
     )
-
-
-def _stop_group(proc: subprocess.Popen[bytes]) -> None:
-    """End the command and anything it started (its process group)."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=5)
-            return
-        except subprocess.TimeoutExpired:
-            continue
