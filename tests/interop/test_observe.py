@@ -469,3 +469,39 @@ def test_a_bug_in_the_judges_is_exit_status_3(
     )
     assert args.func(args) == 3
     assert "RuntimeError: a bug of the runner" in capsys.readouterr().err
+
+
+def test_the_judges_survive_any_traffic() -> None:
+    """Whatever a client sends or a server answers, every judge gives a verdict (no exception)."""
+    odd: list[Any] = [None, [], {}, "x", 1.5, -1, True, {"a": []}, "A" * 44]
+    t = lifecycle()[0]
+    for value in odd:
+        t.vault("pull", {"repoId": value, "knownPayloadVersion": value}, {"manifest": {"members": [value]}})
+        env = {"repoId": value, "payloadVersion": value, "keyEpoch": value, "iv": value, "ciphertext": value}
+        member = {
+            "ed25519PublicKey": value,
+            "wrappedDataKey": {"ephemeralPublicKey": value},
+            "keyEpoch": value,
+        }
+        t.vault("push", {"repoId": REPO, "envelope": env, "rotatedMembers": [member, value]}, value)
+        t.vault("push", {"repoId": REPO, "envelope": env, "rotatedMembers": value}, {"accepted": True})
+        t.vault(
+            "remove-member",
+            {"removedMemberId": value, "rewrappedMembers": [member], "rotatedEnvelope": env},
+            value,
+            status=400,
+        )
+        t.add(
+            "/v1/repos", {"manifest": {"repoId": value, "members": [member]}, "initialEnvelope": env}, value
+        )
+        t.add("/api/auth/keypair/challenge", {"ed25519PublicKey": value}, {"nonce": value})
+        t.add(
+            "/api/auth/keypair/token", {"ed25519PublicKey": value, "nonce": value, "signature": value}, value
+        )
+        t.vault("add-member", value, value)
+    t.vault("pull", b"[" * 100_000 + b"]" * 100_000)
+    t.add("/v1/repos/%ZZ/member/%2F", b"", {"ed25519PublicKey": None}, method="GET")
+    verdicts = checks.judge_all(t.seen)
+    assert {c.id for c, _ in verdicts} == {c.id for c in checks.CHECKS}
+    assert all(v.judged for _, v in verdicts)
+    assert next(v for c, v in verdicts if c.id == "spec/observe.request.schema").findings

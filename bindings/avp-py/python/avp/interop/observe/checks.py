@@ -200,14 +200,14 @@ def _plus_one(value: Any) -> Any:
 def iv_unique(steps: list[Step]) -> Verdict:
     """No envelope IV appears twice under one (repository, key epoch), i.e. one data key, unless
     the same envelope is sent again (a retried write)."""
-    first: dict[tuple[Any, Any, Any], tuple[Any, Any, int]] = {}
+    first: dict[tuple[str, str, str], tuple[Any, Any, int]] = {}
     judged, findings = 0, []
     for step in steps:
         envelope = envelope_of(step)
         if envelope is None or not isinstance(envelope.get("iv"), str):
             continue
         judged += 1
-        key = (envelope.get("repoId"), envelope.get("keyEpoch"), envelope["iv"])
+        key = (repr(envelope.get("repoId")), repr(envelope.get("keyEpoch")), envelope["iv"])
         sealed = (envelope.get("payloadVersion"), envelope.get("ciphertext"))
         if key not in first:
             first[key] = (*sealed, step.seen.seq)
@@ -216,7 +216,7 @@ def iv_unique(steps: list[Step]) -> Verdict:
                 Finding(
                     step.seen.seq,
                     "a fresh random IV for every envelope under one key epoch",
-                    f"IV {envelope['iv']} of epoch {key[1]!r} already used for version "
+                    f"IV {envelope['iv']} of epoch {key[1]} already used for version "
                     f"{first[key][0]!r} (exchange #{first[key][2]})",
                 )
             )
@@ -331,6 +331,7 @@ def _rotation_mismatches(step: Step, before: RepoState) -> Iterator[tuple[str, s
     given = roster_of(members)
     if step.seen.operation == "remove-member":
         removed = body.get("removedMemberId")
+        removed = removed if isinstance(removed, str) else repr(removed)
         if removed not in before.roster:
             yield "removedMemberId on the roster", repr(removed)
         if body.get("newKeyEpoch") != before.key_epoch + 1:

@@ -53,7 +53,7 @@ class Seen:
         """The request body as JSON (duplicate keys: the last wins), or None when it does not parse."""
         try:
             return json.loads(self.body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
     def excerpt(self) -> dict[str, Any]:

@@ -31,7 +31,11 @@ class RepoState:
 
 def roster_of(members: list[Any]) -> dict[str, Any]:
     """member id -> MemberEntry (entries without an id are not members of anything)."""
-    return {m["ed25519PublicKey"]: m for m in members if isinstance(m, dict) and "ed25519PublicKey" in m}
+    return {
+        m["ed25519PublicKey"]: m
+        for m in members
+        if isinstance(m, dict) and isinstance(m.get("ed25519PublicKey"), str)
+    }
 
 
 @dataclass(frozen=True)

@@ -104,8 +104,8 @@ def body_problems(operation: str, body: bytes) -> list[Problem]:
         return []
     try:
         value = json.loads(body)
-    except ValueError:
-        return [Problem(SCHEMA, "body", "is not JSON")]
+    except (ValueError, RecursionError):
+        return [Problem(SCHEMA, "body", "is not JSON (or nested too deep to read)")]
     problems: list[Problem] = []
     try:
         loads_strict(body)
