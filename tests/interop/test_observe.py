@@ -388,23 +388,25 @@ as alice repo pull "$REPO"
 """
 
 
-def test_observe_our_cli_is_clean(tmp_path: Path) -> None:
+def observe_our_cli(tmp_path: Path, server: str) -> None:
     script = tmp_path / "lifecycle.sh"
     script.write_text(LIFECYCLE)
-    os.environ.setdefault("PATH", "")
-    bindir = str(Path(sys.executable).parent)
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     out, doc = observe(
-        tmp_path,
-        "env",
-        f"WORK={tmp_path}",
-        f"PATH={bindir}{os.pathsep}{os.environ['PATH']}",
-        "bash",
-        str(script),
+        tmp_path, "env", f"WORK={tmp_path}", f"PATH={path}", "bash", str(script), server=server
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert outcomes(doc, "fail") == set()
     assert outcomes(doc, "skip") == set()  # the lifecycle gives every judge something to judge
     assert "spec 9/9 · hardening 1/1" in out.stdout
+
+
+def test_observe_our_cli_is_clean(tmp_path: Path) -> None:
+    observe_our_cli(tmp_path, "python")
+
+
+def test_observe_our_cli_is_clean_on_the_lax_server_by_url(tmp_path: Path, lax_url: str) -> None:
+    observe_our_cli(tmp_path, lax_url)
 
 
 def test_observe_the_placeholder_client_finds_exactly_its_faults(tmp_path: Path) -> None:
