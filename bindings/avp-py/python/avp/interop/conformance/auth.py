@@ -35,9 +35,7 @@ def _token_request(ctx: Context, member_id: str, nonce: str, signature: bytes) -
 
 
 @case(
-    "wire/4.challenge.ok",
-    "a challenge for a well-formed key returns a fresh 32-byte nonce",
-    level=Level.SPEC,
+    "wire/4.challenge.ok", "a challenge for a well-formed key returns a fresh 32-byte nonce", level=Level.SPEC
 )
 def challenge_ok(ctx: Context) -> None:
     member = Member.random()
@@ -169,11 +167,7 @@ def token_signed_text(ctx: Context) -> None:
     _expect_401(ctx, _token_request(ctx, member.id, nonce, member.sign(nonce.encode())), "token")
 
 
-@case(
-    "wire/4.token.flipped-signature",
-    "a signature with one bit flipped is 401",
-    level=Level.SPEC,
-)
+@case("wire/4.token.flipped-signature", "a signature with one bit flipped is 401", level=Level.SPEC)
 def token_flipped(ctx: Context) -> None:
     member = Member.random()
     nonce = _nonce(ctx, member.id)
@@ -182,11 +176,7 @@ def token_flipped(ctx: Context) -> None:
     _expect_401(ctx, _token_request(ctx, member.id, nonce, bytes(sig)), "token")
 
 
-@case(
-    "wire/4.token.unknown-nonce",
-    "a nonce the server never issued is 401",
-    level=Level.SPEC,
-)
+@case("wire/4.token.unknown-nonce", "a nonce the server never issued is 401", level=Level.SPEC)
 def token_unknown_nonce(ctx: Context) -> None:
     member = Member.random()
     nonce = os.urandom(32)
@@ -277,20 +267,12 @@ def _vault_probe(ctx: Context, headers: dict[str, str]) -> Any:
     )
 
 
-@case(
-    "wire/4.bearer.missing",
-    "a vault request without Authorization is 401",
-    level=Level.SPEC,
-)
+@case("wire/4.bearer.missing", "a vault request without Authorization is 401", level=Level.SPEC)
 def bearer_missing(ctx: Context) -> None:
     _expect_401(ctx, _vault_probe(ctx, {}), "pull without a token")
 
 
-@case(
-    "wire/4.bearer.malformed",
-    "a vault request with a malformed bearer token is 401",
-    level=Level.SPEC,
-)
+@case("wire/4.bearer.malformed", "a vault request with a malformed bearer token is 401", level=Level.SPEC)
 def bearer_malformed(ctx: Context) -> None:
     _expect_401(ctx, _vault_probe(ctx, {"Authorization": "Bearer not-a-token"}), "garbage token")
     _expect_401(ctx, _vault_probe(ctx, {"Authorization": "Basic dXNlcjpwYXNz"}), "Basic scheme")
@@ -344,11 +326,7 @@ MAX_TTL_TO_WAIT = 5
 TTL_TOO_LONG = f"too long to wait for (run a server with a TTL <= {MAX_TTL_TO_WAIT})"
 
 
-@case(
-    "wire/4.token.expired-nonce",
-    "a nonce used after nonceTtlSeconds is 401",
-    level=Level.HARDENING,
-)
+@case("wire/4.token.expired-nonce", "a nonce used after nonceTtlSeconds is 401", level=Level.HARDENING)
 def token_expired_nonce(ctx: Context) -> None:
     ttl = ctx.small_limit("nonceTtlSeconds", 120, MAX_TTL_TO_WAIT, TTL_TOO_LONG)
     member = Member.random()

@@ -222,11 +222,7 @@ def scheme_id(ctx: Context) -> None:
     ctx.expect_error(ctx.pull(owner, repo_id), 404, "not_found", "the repo was not created")
 
 
-@case(
-    "wire/3.strict.nesting",
-    "JSON nested deeper than 32 levels is 400",
-    level=Level.HARDENING,
-)
+@case("wire/3.strict.nesting", "JSON nested deeper than 32 levels is 400", level=Level.HARDENING)
 def nesting(ctx: Context) -> None:
     repo = _Repo(ctx)
     deep = (

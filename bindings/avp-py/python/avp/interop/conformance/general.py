@@ -101,11 +101,7 @@ def wrong_method(ctx: Context) -> None:
     )
 
 
-@case(
-    "wire/1.errors.trailing-slash",
-    "a trailing slash or an empty segment is 404",
-    level=Level.HARDENING,
-)
+@case("wire/1.errors.trailing-slash", "a trailing slash or an empty segment is 404", level=Level.HARDENING)
 def trailing_slash(ctx: Context) -> None:
     member = Member.random()
     repo_id, _body, _key = ctx.create(member)

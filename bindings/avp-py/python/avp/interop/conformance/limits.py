@@ -89,11 +89,7 @@ def chunked(ctx: Context) -> None:
     ctx.expect_unchanged(owner, repo_id, 1, 0, "oversize push")
 
 
-@case(
-    "wire/6.limits.near-limit",
-    "a valid push just under maxBodyBytes is accepted",
-    level=Level.SPEC,
-)
+@case("wire/6.limits.near-limit", "a valid push just under maxBodyBytes is accepted", level=Level.SPEC)
 def near_limit(ctx: Context) -> None:
     owner = Member.random()
     repo_id, _body, key = ctx.create(owner)

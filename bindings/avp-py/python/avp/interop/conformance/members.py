@@ -222,11 +222,7 @@ def remove_ok(ctx: Context) -> None:
     )
 
 
-@case(
-    "spec/6.remove.self",
-    "a member may remove itself",
-    level=Level.SPEC,
-)
+@case("spec/6.remove.self", "a member may remove itself", level=Level.SPEC)
 def remove_self(ctx: Context) -> None:
     owner, bob = Member.random(), Member.random()
     repo_id, _body, key = ctx.create(owner)

@@ -46,11 +46,7 @@ def create_ok(ctx: Context) -> None:
     )
 
 
-@case(
-    "wire/5.create.duplicate",
-    "createRepo with an existing repoId is 409 duplicate_repo",
-    level=Level.SPEC,
-)
+@case("wire/5.create.duplicate", "createRepo with an existing repoId is 409 duplicate_repo", level=Level.SPEC)
 def create_duplicate(ctx: Context) -> None:
     owner = Member.random()
     repo_id, body, _key = ctx.create(owner)
@@ -145,20 +141,12 @@ def pull_unchanged(ctx: Context) -> None:
     ctx.expect(data.get("unchanged") is False, "pull known=0", "unchanged: false", data)
 
 
-@case(
-    "spec/6.pull.unknown-repo",
-    "pull of an unknown repository is 404 not_found",
-    level=Level.SPEC,
-)
+@case("spec/6.pull.unknown-repo", "pull of an unknown repository is 404 not_found", level=Level.SPEC)
 def pull_unknown(ctx: Context) -> None:
     ctx.expect_error(ctx.pull(Member.random(), new_repo_id()), 404, "not_found", "pull")
 
 
-@case(
-    "spec/6.pull.not-member",
-    "pull by an authenticated non-member is 403 forbidden",
-    level=Level.SPEC,
-)
+@case("spec/6.pull.not-member", "pull by an authenticated non-member is 403 forbidden", level=Level.SPEC)
 def pull_not_member(ctx: Context) -> None:
     owner = Member.random()
     repo_id, _body, _key = ctx.create(owner)
@@ -166,9 +154,7 @@ def pull_not_member(ctx: Context) -> None:
 
 
 @case(
-    "spec/6.path.body-mismatch",
-    "a body repoId different from the path repoId is 400",
-    level=Level.HARDENING,
+    "spec/6.path.body-mismatch", "a body repoId different from the path repoId is 400", level=Level.HARDENING
 )
 def path_mismatch(ctx: Context) -> None:
     owner = Member.random()
@@ -226,9 +212,7 @@ def bad_escape(ctx: Context) -> None:
 
 
 @case(
-    "spec/6.push.accept",
-    "push at the current version with envelope version+1 is accepted",
-    level=Level.SPEC,
+    "spec/6.push.accept", "push at the current version with envelope version+1 is accepted", level=Level.SPEC
 )
 def push_accept(ctx: Context) -> None:
     owner = Member.random()
@@ -338,11 +322,7 @@ def push_rotated(ctx: Context) -> None:
     ctx.expect_error(ctx.pull(bob, repo_id), 403, "forbidden", "bob after the rotation")
 
 
-@case(
-    "spec/6.push.not-member",
-    "push by a non-member is 403 forbidden and changes nothing",
-    level=Level.SPEC,
-)
+@case("spec/6.push.not-member", "push by a non-member is 403 forbidden and changes nothing", level=Level.SPEC)
 def push_not_member(ctx: Context) -> None:
     owner, stranger = Member.random(), Member.random()
     repo_id, _body, key = ctx.create(owner)
