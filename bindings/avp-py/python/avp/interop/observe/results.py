@@ -3,6 +3,7 @@ as ``run`` (terminal summary per level, results.json, JUnit, HTML, pair logs).""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Optional
 
@@ -76,7 +77,8 @@ def _result(check: Check, verdict: Verdict, exchanges: list[Seen], column: str) 
         return result
     result = _base(check, column, Outcome.FAIL)
     first = verdict.findings[0]
-    excerpt = shorten(exchanges[first.seq].excerpt())
+    # already redacted: shortened as text, so the masks are not masked again
+    excerpt = shorten(json.dumps(exchanges[first.seq].excerpt(), sort_keys=True))
     result.failure = Failure(_where(first, exchanges), first.expected, first.actual, excerpt)
     result.reason = f"{len(verdict.findings)} finding(s) in {verdict.judged} judged"
     result.details = {
