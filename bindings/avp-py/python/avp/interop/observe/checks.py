@@ -2,7 +2,7 @@
 
 Each judge takes the :class:`~avp.interop.observe.timeline.Step` list of one observation and
 returns a :class:`Verdict`: how many things it judged and what it found wrong (with the exchange
-where it happened). A judge that judged nothing makes a *skipped* case, never a pass.
+where it happened). A judge that judged nothing makes a ``skip`` case, never a pass.
 
 Requests are judged against the repository state the traffic had established (the last manifest
 served, the last accepted push) only when the server settled them: answered 200 (a push also not
