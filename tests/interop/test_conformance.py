@@ -7,6 +7,7 @@ import dataclasses
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 from avp.interop import conformance, launcher
 from avp.interop.launcher import RunningServer
@@ -16,6 +17,7 @@ from avp.interop.proxy import Proxy
 from .broken_server import EXPECTED_FAILURES, Broken
 from .conftest import avp, implementation
 
+SCHEMA = Path(conformance.__file__).parents[1] / "results.schema.json"
 EXPIRY_CHECKS = {"wire/4.token.expired-nonce", "wire/4.bearer.expired"}
 
 
@@ -91,6 +93,7 @@ def test_cli_exit_codes_and_json(python_server: RunningServer) -> None:
     ok = avp("conformance", python_server.url, "--scenario", "wire/4.*", "--json", timeout=120)
     assert ok.returncode == 0, ok.stderr
     report = json.loads(ok.stdout)
+    jsonschema.validate(report, json.loads(SCHEMA.read_text()))
     assert report["schemaVersion"] == 2 and report["summary"]["ok"] is True
     assert report["cases"] and all(c["id"].startswith("wire/4.") for c in report["cases"])
     with Proxy(python_server.url, Broken()) as proxy:

@@ -269,3 +269,55 @@ def test_engine_reports_a_missing_extension_as_unsupported() -> None:
         engine.execute(case, _Ctx(frozenset({"discovery"})), kind=Kind.CONFORMANCE, column="c").outcome
         is Outcome.PASS
     )
+
+
+def test_report_writers_from_results_built_by_hand(tmp_path: Path) -> None:
+    """What a producer other than the engine (e.g. observe) does: build CaseResults, wrap them in a
+    RunResult, call the writers. Levels, the security finding and the runner error reach every report."""
+    from avp.interop.cli import exit_status
+    from avp.interop.model import CaseResult, Failure
+
+    finding = CaseResult(
+        Kind.CONFORMANCE,
+        "wire/4.token.universal-signature",
+        Level.HARDENING,
+        "the universal signature is 401",
+        "srv",
+        Outcome.FAIL,
+        1.0,
+        reason="token: expected 401",
+        failure=Failure("token", "401", "200", "POST /api/auth/keypair/token -> 200"),
+        security="anyone can log in as the small-order key",
+    )
+    bug = CaseResult(
+        Kind.CONFORMANCE,
+        "runner/error",
+        Level.SPEC,
+        "the runner itself failed",
+        "srv",
+        Outcome.ERROR,
+        0.0,
+        reason="runner error: ZeroDivisionError",
+        traceback="Traceback ...\nZeroDivisionError: division by zero",
+    )
+    status = runner.ImplementationStatus("srv", "server", "go", "1", url="http://x", extensions=frozenset())
+    run = runner.RunResult([finding, bug], [status], [], 0.0, 1.0, "seed", "spec", [])
+    paths = report.write_all(run, tmp_path)
+    doc = json.loads(paths["json"].read_text())
+    jsonschema.validate(doc, report.schema())
+    assert doc["summary"]["security"] == [
+        {"id": finding.case_id, "column": "srv", "why": "anyone can log in as the small-order key"}
+    ]
+    assert doc["summary"]["line"] == "spec 0/1 · hardening 0/1 (security: wire/4.token.universal-signature)"
+    junit = paths["junit"].read_text()
+    assert 'type="hardening"' in junit and "<error " in junit and "security: anyone" in junit
+    assert "ZeroDivisionError: division by zero" in (tmp_path / "pairs" / "conformance-srv.log").read_text()
+    page = paths["html"].read_text()
+    assert "Security findings" in page and "hardening</small>" in page
+    text = report.terminal_matrix(run)
+    assert "[hardening]" in text and "Security findings:" in text
+    assert exit_status(run) == 3  # a runner error outranks the failure
+    run.results.remove(bug)
+    assert exit_status(run) == 0  # --level spec: the hardening failure does not count
+    run.level = "all"
+    assert exit_status(run) == 1

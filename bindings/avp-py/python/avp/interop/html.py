@@ -11,7 +11,7 @@ LABEL = {"pass": "pass", "fail": "FAIL", "unsupported": "unsup.", "skip": "skip"
 TITLES = {
     "scenario": "Scenarios — columns are client+client@server "
     "(alice and carol on the first client, bob on the second)",
-    "conformance": "Server conformance (black-box, every MUST of the wire contract)",
+    "conformance": "Server conformance (black-box; each row with its level: spec, hardening, extension)",
     "vectors": "Vectors — each client checks every file with its own crypto",
     "observe": "Client traffic judged by observe (client@server)",
 }

@@ -51,6 +51,8 @@ def level_line(results: list[CaseResult]) -> str:
         c = counts[lv.value]
         played = c["pass"] + c["fail"] + c["error"]
         name = "extensions" if lv is Level.EXTENSION else lv.value
+        if not any(c.values()):
+            continue  # no case of this level in the run
         if played == 0 and c["unsupported"]:
             parts.append(f"{name} unsupported")
             continue
