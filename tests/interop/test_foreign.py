@@ -6,20 +6,14 @@ from __future__ import annotations
 
 import http.server
 import json
-import subprocess
-import sys
 import threading
 from pathlib import Path
-from typing import Iterator
 
-import pytest
 from avp.interop import conformance
 from avp.interop.model import Level, Outcome
 
 from .broken_server import GarbageHandler
-from .conftest import REGISTRY, ROOT, avp
-
-LAX_SERVER = ROOT / "tests" / "fixtures" / "lax_server.py"
+from .conftest import LAX_SERVER, REGISTRY, avp
 
 #: the hardening rules the lax server breaks, each for a laxity its docstring names
 LAX_HARDENING_FAILURES = {
@@ -63,21 +57,6 @@ LAX_HARDENING_FAILURES = {
 }
 #: no discovery: the TTLs are the spec's defaults, too long to wait for
 EXPIRY_CHECKS = {"wire/4.token.expired-nonce", "wire/4.bearer.expired"}
-
-
-@pytest.fixture(scope="module")
-def lax_url() -> Iterator[str]:
-    proc = subprocess.Popen([sys.executable, str(LAX_SERVER)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.startswith("listening on "), line
-        yield line.split()[-1]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        if proc.stdout is not None:
-            proc.stdout.close()
 
 
 def test_conformance_on_the_lax_server(lax_url: str) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from avp.cli import EXIT_ERROR, EXIT_FAILURES, EXIT_OK, EXIT_USAGE, add_json_flag
+from avp.interop.observe import command as observe_command
 
 if TYPE_CHECKING:
     from avp.interop import registry, runner
@@ -99,6 +100,14 @@ def register(subparsers: Any) -> None:
     conf.add_argument("--workers", type=int, default=2, help="checks run in parallel (default 2)")
     add_json_flag(conf)
     conf.set_defaults(func=cmd_conformance)
+
+    obs = sub.add_parser(
+        "observe",
+        help="judge a client from its HTTP traffic: run it against a server through a recording proxy",
+    )
+    add_level_flag(obs)
+    observe_command.configure(obs)
+    obs.set_defaults(func=observe_command.run)
 
     lst = sub.add_parser(
         "list", help="the registry's implementations, the scenarios and the conformance checks"

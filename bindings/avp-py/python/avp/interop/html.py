@@ -13,6 +13,7 @@ TITLES = {
     "(alice and carol on the first client, bob on the second)",
     "conformance": "Server conformance (black-box; each row with its level: spec, hardening, extension)",
     "vectors": "Vectors — each client checks every file with its own crypto",
+    "observe": "Client traffic judged by observe (client@server)",
 }
 CSS = """
 body{font:14px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#1d2330}
@@ -96,7 +97,7 @@ def render(doc: dict[str, Any]) -> str:
     for note in doc.get("notes", []):
         parts.append(f'<div class="meta"><small>{_e(note)}</small></div>')
     cases = doc.get("cases", [])
-    for kind in ("scenario", "conformance", "vectors"):
+    for kind in TITLES:
         subset = [c for c in cases if c.get("kind") == kind]
         if subset:
             parts.append(_table(kind, subset))

@@ -169,6 +169,19 @@ def answers(url: str, path: str, status: Optional[int], timeout: float) -> None:
         raise ValueError(f"HTTP {got}, expected {status}")
 
 
+def stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """End a process started with ``start_new_session`` and everything it started (a wrapper such
+    as npm or a shell cannot leave a child behind): SIGTERM, then SIGKILL after 5 s."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=5)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
 @dataclass
 class RunningServer:
     impl: Implementation
@@ -192,14 +205,7 @@ class RunningServer:
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
+            stop_group(self.proc)
         if self.container is not None:
             with contextlib.suppress(Exception):
                 self.container.stop(timeout=5)

@@ -45,6 +45,8 @@ class Kind(str, enum.Enum):
     SCENARIO = "scenario"
     CONFORMANCE = "conformance"
     VECTORS = "vectors"
+    #: a client's recorded traffic, judged by ``avp interop observe``
+    OBSERVE = "observe"
 
 
 #: the extensions a case may need; a server without one gets ``unsupported`` for that case

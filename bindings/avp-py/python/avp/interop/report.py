@@ -214,12 +214,13 @@ def terminal_matrix(run: RunResult) -> str:
         "(columns; alice and carol on the first client, bob on the second)",
         Kind.CONFORMANCE: "Server conformance (black-box)",
         Kind.VECTORS: "Vectors, checked by each client with its own crypto",
+        Kind.OBSERVE: "Client traffic judged by observe",
     }
     for kind in Kind:
         rows, cols, cells = matrix_rows(run.results, kind)
         if not rows:
             continue
-        if kind is Kind.CONFORMANCE:
+        if kind in (Kind.CONFORMANCE, Kind.OBSERVE):
             failing = [
                 r
                 for r in rows
