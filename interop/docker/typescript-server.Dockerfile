@@ -3,10 +3,10 @@
 #   docker build -f interop/docker/typescript-server.Dockerfile -t avp-interop/typescript-server:dev .
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-COPY interop/servers/typescript/package.json interop/servers/typescript/package-lock.json ./
+COPY interop/implementations/typescript/package.json interop/implementations/typescript/package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY interop/servers/typescript/tsconfig.json ./
-COPY interop/servers/typescript/src ./src
+COPY interop/implementations/typescript/tsconfig.json ./
+COPY interop/implementations/typescript/src ./src
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

@@ -17,7 +17,7 @@ from avp import Identity, _native
 from avp.client import signing
 from avp.errors import AvpError
 from avp.vectors import core
-from avp.vectors.actors import Actor, actor
+from avp.vectors.fixed_identities import Actor, actor
 
 REPO = "signed-repo-1"
 GENESIS = bytes(32)

@@ -1,8 +1,10 @@
 """The signed-writes extension (docs/extensions/signed-writes.md) through the adversarial proxy.
 
-Level ``extension``: a client without it accepts the lies and the matrix shows a warning (a failure
-with --strict), never a requirement of an AVP 0.4 peer. The mixed pair shows that a client that does
-not sign still completes the lifecycle with one that does (under the ``report`` policy).
+Level ``extension``, ids ``ext/signed-writes.*``: a client that does not announce the extension in its
+``hello`` (``extensions: ["signed-writes"]``) gets ``unsupported`` for the attacks, never a failure —
+it is never required of an AVP 0.4 peer. The mixed pair shows that a client that does not sign (any
+client in bob's slot, told ``signWrites: false``) still completes the lifecycle with one that does
+(under the ``report`` policy).
 """
 
 from __future__ import annotations
@@ -15,10 +17,21 @@ from avp import Identity, crypto
 from avp.client import signing
 from avp.client.repository import seal_envelope
 from avp.interop.material import Member, alt
-from avp.interop.model import Level
+from avp.interop.model import Case, CaseUnsupported, Level, case
 from avp.interop.proxy import Exchange, Mode, manifests_in
-from avp.interop.scenarios.engine import Context, scenario, usernames
+from avp.interop.scenarios.context import Context, usernames
 from avp.models import MemberEntry
+
+#: what an actor lists in its ``hello`` ``extensions`` when it signs and verifies writes
+EXTENSION = "signed-writes"
+
+
+def _signing(ctx: Context, *slots: str) -> None:
+    """Unsupported unless every slot's client announces the extension."""
+    for slot in slots:
+        actor = ctx.actors[slot]
+        if EXTENSION not in actor.hello.get("extensions", []):
+            raise CaseUnsupported(f"{slot} ({actor.impl.name}) does not implement the {EXTENSION} extension")
 
 
 def forge_new_epoch(body: Any, signer: Optional[Identity], admission: Any = None) -> Any:
@@ -122,6 +135,7 @@ class Branch(Mode):
 
 def _forged_epoch(ctx: Context, signer: Optional[Identity], code: str) -> None:
     """alice writes twice (signed) through the proxy, then is served a forged new epoch."""
+    _signing(ctx, "alice")
     mode = NewEpochOfItsOwn(signer)
     with ctx.proxy(mode) as url:
         repo = ctx.repo_id("forged")
@@ -129,11 +143,11 @@ def _forged_epoch(ctx: Context, signer: Optional[Identity], code: str) -> None:
         ctx.call("alice", "update", server=url, repoId=repo, addAlts=[alt("mine2")])
         mode.armed = True
         ctx.call_error("alice", "pull", {code}, step="alice.pull of a forged epoch", server=url, repoId=repo)
-    ctx.require(mode.served, "proxy", "a forged epoch served", "never served")
+    ctx.expect(mode.served, "proxy", "a forged epoch served", "never served")
 
 
-@scenario(
-    "ext.signed-writes.substituted-contents",
+@case(
+    "ext/signed-writes.substituted-contents",
     "a new epoch with the server's data key and contents signed by a non-member: write_unauthenticated",
     actors=1,
     level=Level.EXTENSION,
@@ -142,8 +156,8 @@ def substituted_contents(ctx: Context) -> None:
     _forged_epoch(ctx, Identity.generate(), "write_unauthenticated")
 
 
-@scenario(
-    "ext.signed-writes.stripped-signatures",
+@case(
+    "ext/signed-writes.stripped-signatures",
     "after signed writes the server serves unsigned contents (its own epoch): downgrade_detected",
     actors=1,
     level=Level.EXTENSION,
@@ -152,12 +166,13 @@ def stripped_signatures(ctx: Context) -> None:
     _forged_epoch(ctx, None, "downgrade_detected")
 
 
-@scenario(
-    "ext.signed-writes.injected-member",
+@case(
+    "ext/signed-writes.injected-member",
     "the server lists a member nobody added: roster_unauthenticated, before any key is wrapped to it",
     level=Level.EXTENSION,
 )
 def injected_member(ctx: Context) -> None:
+    _signing(ctx, "alice", "bob")
     mode = InjectMember()
     with ctx.proxy(mode) as url:
         repo = ctx.repo_id("injected")
@@ -183,15 +198,16 @@ def injected_member(ctx: Context) -> None:
             repoId=repo,
             memberId=ctx.member("bob").id,
         )
-    ctx.require(mode.injected, "proxy", "a member injected", "never injected")
+    ctx.expect(mode.injected, "proxy", "a member injected", "never injected")
 
 
-@scenario(
-    "ext.signed-writes.forked-history",
+@case(
+    "ext/signed-writes.forked-history",
     "alice and bob are shown different branches of one history: both refuse with fork_detected",
     level=Level.EXTENSION,
 )
 def forked_history(ctx: Context) -> None:
+    _signing(ctx, "alice", "bob")
     alice_view, bob_view = Branch(), Branch()
     with ctx.proxy(alice_view) as alice_url, ctx.proxy(bob_view) as bob_url:
         repo = ctx.repo_id("fork")
@@ -203,7 +219,7 @@ def forked_history(ctx: Context) -> None:
         ctx.call("bob", "push", server=bob_url, repoId=repo, alts=[alt("a1"), alt("b1")])
         ctx.call("alice", "push", server=alice_url, repoId=repo, alts=[alt("a1"), alt("a2")])
         bobs, alices = bob_view.pushes[-1], alice_view.pushes[-1]
-        ctx.require(
+        ctx.expect(
             bobs["payloadVersion"] == alices["payloadVersion"],
             "proxy",
             "two writes for one version",
@@ -221,12 +237,13 @@ def forked_history(ctx: Context) -> None:
             )
 
 
-@scenario(
-    "ext.signed-writes.mixed-pair",
+@case(
+    "ext/signed-writes.mixed-pair",
     "bob does not sign (an AVP 0.4 client); with alice on the 'report' policy the lifecycle completes",
     level=Level.EXTENSION,
 )
 def mixed_pair(ctx: Context) -> None:
+    _signing(ctx, "alice")
     s = ctx.server
     plain: dict[str, Any] = {"signWrites": False, "unsignedPolicy": "report"}
     report: dict[str, Any] = {"unsignedPolicy": "report"}
@@ -248,3 +265,12 @@ def mixed_pair(ctx: Context) -> None:
     ctx.call_error(
         "bob", "pull", {"forbidden"}, status=403, step="bob.pull after removal", server=s, repoId=repo
     )
+
+
+CASES: list[Case[Context]] = [
+    substituted_contents,
+    stripped_signatures,
+    injected_member,
+    forked_history,
+    mixed_pair,
+]

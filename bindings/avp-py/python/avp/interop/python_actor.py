@@ -1,4 +1,4 @@
-"""The Python client under test: ``python -m avp.interop.actor`` speaks docs/actor-contract.md over
+"""The Python client under test: ``python -m avp.interop.python_actor`` speaks docs/actor-contract.md over
 stdin/stdout and does every operation through the SDK (:mod:`avp.client`), defences included.
 
 State lives in a private temporary directory that each ``identity`` request replaces, so one
@@ -123,7 +123,13 @@ class PythonActor:
             version = metadata.version("avp")
         except metadata.PackageNotFoundError:
             version = "unknown"
-        return {"name": "python", "language": "python", "version": version, "ops": sorted(self.ops)}
+        return {
+            "name": "python",
+            "language": "python",
+            "version": version,
+            "ops": sorted(self.ops),
+            "extensions": ["signed-writes"],
+        }
 
     def identity(self, args: dict[str, Any]) -> dict[str, Any]:
         self.reset()

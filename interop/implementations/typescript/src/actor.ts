@@ -10,7 +10,13 @@ import { VERSION } from "./version";
 type Handler = (s: Session, args: any) => unknown; // args: the request's JSON object
 
 const OPS: Record<string, Handler> = {
-  hello: () => ({ name: "avp-actor-ts", language: "typescript", version: VERSION, ops: [...Object.keys(OPS), "shutdown"] }),
+  hello: () => ({
+    name: "avp-actor-ts",
+    language: "typescript",
+    version: VERSION,
+    ops: [...Object.keys(OPS), "shutdown"],
+    extensions: ["signed-writes"],
+  }),
   identity: (s, a) => s.setIdentity(a),
   authenticate: async (s, a) => {
     if (typeof a?.server !== "string") throw new ClientError("bad_request", "args.server must be a string");
