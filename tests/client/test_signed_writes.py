@@ -32,20 +32,18 @@ def served(client: Any, url: str, repo_id: str) -> PullResponse:
     return PullResponse.from_dict(client.transport.call(url, "POST", f"/v1/repos/{repo_id}/pull", body))
 
 
-def test_servers_keep_the_manifest_mark_and_the_signature_verifies_independently(
-    make_client: ClientFactory, server_url: str
-) -> None:
-    """Both servers store and return the unknown manifest field; pyca verifies the record."""
+def _mark_kept_and_signature_verifies(make_client: ClientFactory, url: str) -> None:
     alice = make_client("alice")
-    repo = alice.create_repo(server_url, [alt(1)])
-    stored = served(alice, server_url, repo.repo_id)
+    repo = alice.create_repo(url, [alt(1)])
+    stored = served(alice, url, repo.repo_id)
     assert stored.manifest.extra == {"signedWrites": {"v": 1}}
     repo.update(lambda alts: [*alts, alt(2)])
+    assert served(alice, url, repo.repo_id).manifest.extra == {"signedWrites": {"v": 1}}  # after a push
     state = repo.ledger.state(2)
     assert state is not None and state.verifies()
     first = repo.ledger.state(1)
     assert first is not None and state.prev == first.state_hash  # the chain
-    envelope = served(alice, server_url, repo.repo_id).envelope
+    envelope = served(alice, url, repo.repo_id).envelope
     assert envelope is not None
     raw = crypto.open_payload(
         repo.held_data_keys()[0],
@@ -57,6 +55,18 @@ def test_servers_keep_the_manifest_mark_and_the_signature_verifies_independently
     )
     checked = signed_reference.verify(repo.repo_id, 2, 0, raw, [m.to_dict() for m in stored.manifest.members])
     assert checked["record"]["stateHash"] == state.state_hash
+
+
+def test_servers_keep_the_manifest_mark_and_the_signature_verifies_independently(
+    make_client: ClientFactory, server_url: str
+) -> None:
+    """Both our servers store and return the unknown manifest field; pyca verifies the record."""
+    _mark_kept_and_signature_verifies(make_client, server_url)
+
+
+def test_the_lax_server_keeps_the_manifest_mark(make_client: ClientFactory, lax_url: str) -> None:
+    """So does a lax AVP 0.4 server we did not harden (tests/fixtures/lax_server.py)."""
+    _mark_kept_and_signature_verifies(make_client, lax_url)
 
 
 def test_substituted_contents_under_a_new_epoch(make_client: ClientFactory, proxy: HostileProxy) -> None:

@@ -13,7 +13,7 @@ from avp.interop import conformance
 from avp.interop.model import Level, Outcome
 
 from .broken_server import GarbageHandler
-from .conftest import LAX_SERVER, REGISTRY, avp
+from .conftest import REGISTRY, avp
 
 #: the hardening rules the lax server breaks, each for a laxity its docstring names
 LAX_HARDENING_FAILURES = {
@@ -83,7 +83,7 @@ def test_conformance_cli_on_the_lax_server(lax_url: str) -> None:
     assert everything.returncode == 1  # --level all counts the hardening failure
 
 
-def test_run_on_the_lax_server_as_a_registry_entry(tmp_path: Path) -> None:
+def test_run_on_the_lax_server_as_a_registry_entry(tmp_path: Path, lax_script: Path) -> None:
     """Both our clients play every scenario against it: the spec level is green, the one hardening
     failure is the missing body limit, the scenarios that need an extension are unsupported."""
     registry = tmp_path / "interop" / "implementations.toml"
@@ -93,7 +93,7 @@ def test_run_on_the_lax_server_as_a_registry_entry(tmp_path: Path) -> None:
     registry.write_text(
         ours
         + '\n[[implementation]]\nname = "lax"\nrole = "server"\nlanguage = "python"\n'
-        + f'[implementation.server]\ncommand = ["{{python}}", "{LAX_SERVER}", "--port", "{{port}}"]\n'
+        + f'[implementation.server]\ncommand = ["{{python}}", "{lax_script}", "--port", "{{port}}"]\n'
         + 'ready = "/.well-known/avp"\nready_status = 401\n'
     )
     out = avp(
