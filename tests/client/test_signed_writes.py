@@ -174,6 +174,26 @@ def test_stripped_signatures_and_the_report_policy(make_client: ClientFactory, s
     assert repo.ledger.state(result.payload_version) is not None
 
 
+def test_a_member_added_unsigned_then_writing_signed(make_client: ClientFactory, server_url: str) -> None:
+    """Bob (no signing) adds Carol, who signs her write: nobody signed her addition, so it is an
+    unsigned roster change — refused by default, accepted and reported under 'report'."""
+    reports: list[str] = []
+    alice = make_client("alice", unsigned_policy="report", progress=reports.append)
+    strict = make_client("alice-strict", alice.identity)
+    bob = make_client("bob", sign_writes=False, unsigned_policy="report")
+    carol = make_client("carol", unsigned_policy="report")
+    repo = alice.create_repo(server_url, [alt(1)])
+    repo.add_member(bob.invite_token())
+    strict.repository(repo.address).pull()
+    bob_repo = bob.join(repo.locator_token())
+    bob_repo.add_member(carol.invite_token())
+    carol.join(bob_repo.locator_token()).update(lambda alts: [*alts, alt(3)])
+    with pytest.raises(RosterUnauthenticated):
+        strict.repository(repo.address).pull()
+    assert [a.uuid for a in repo.pull().alts] == ["uuid-1", "uuid-3"]
+    assert any("report" in r and "roster changed" in r for r in reports)
+
+
 def test_a_joiner_refuses_an_unsigned_state_in_a_repository_marked_signed(
     make_client: ClientFactory, proxy: HostileProxy
 ) -> None:

@@ -177,9 +177,14 @@ export function checkServed(
   // A member added in a version this actor did not see carries its admission.
   if (!allowed.includes(state.writer) && !(previous !== undefined && admitted(served.repoId, state.writer, allowed, body))) {
     const changed = previous !== undefined && allowed.join() !== ids(served.members).join();
-    throw changed
-      ? fail("roster_unauthenticated", "the roster changed in a write not signed by a member of the previous roster")
-      : fail("write_unauthenticated", "the write is signed by a key that is not a member");
+    // A roster change nobody signed (e.g. an add by a client that does not sign) is an unsigned
+    // roster change: 'report' accepts it, but the writer must at least be a served member.
+    if (!changed || !served.members.some((m) => m.ed25519PublicKey === state.writer)) {
+      throw changed
+        ? fail("roster_unauthenticated", "the roster changed in a write not signed by a member of the previous roster")
+        : fail("write_unauthenticated", "the write is signed by a key that is not a member");
+    }
+    unsigned("roster_unauthenticated", "the roster changed in a write not signed by a member of the previous roster");
   }
   const held = ledger.get(served.payloadVersion);
   if (held !== undefined && held.stateHash !== state.stateHash) throw fail("fork_detected", `two signed states for version ${served.payloadVersion}`);

@@ -25,6 +25,8 @@ from avp.interop.rawhttp import RawClient, quote_segment
 from avp.interop.redact import shorten
 
 SLOTS = ("alice", "bob", "carol")
+#: the client extension of docs/extensions/signed-writes.md, as actors list it in ``hello``
+SIGNED_WRITES = "signed-writes"
 
 
 class Context(CaseContext):
@@ -52,6 +54,15 @@ class Context(CaseContext):
         self._tokens: dict[str, str] = {}
         for actor in actors.values():
             actor.transcript = self.transcript
+        # A column that mixes clients which sign their writes with clients which do not plays the
+        # mixed repository the extension documents: the signing ones read under the 'report'
+        # policy (an unsigned write is accepted and reported) unless a case says otherwise.
+        signing = {slot: self.has_extension(slot, SIGNED_WRITES) for slot in actors}
+        self._mixed_signing = len(set(signing.values())) > 1
+
+    def has_extension(self, slot: str, name: str) -> bool:
+        """Whether the client in ``slot`` lists the client extension ``name`` in its ``hello``."""
+        return name in self.actors[slot].hello.get("extensions", [])
 
     def prepare(self) -> None:
         """Give every actor its identity (the first step of every scenario)."""
@@ -75,6 +86,8 @@ class Context(CaseContext):
     def _send(self, slot: str, op: str, **args: Any) -> dict[str, Any]:
         """One actor operation; an ``unsupported`` answer makes the case unsupported, any other error
         is raised as the :class:`ActorError` it is."""
+        if self._mixed_signing:
+            args.setdefault("unsignedPolicy", "report")
         try:
             return self.actors[slot].call(op, **args)
         except ActorError as err:

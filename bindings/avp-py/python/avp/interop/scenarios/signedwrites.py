@@ -19,19 +19,16 @@ from avp.client.repository import seal_envelope
 from avp.interop.material import Member, alt
 from avp.interop.model import Case, CaseUnsupported, Level, case
 from avp.interop.proxy import Exchange, Mode, manifests_in
-from avp.interop.scenarios.context import Context, usernames
+from avp.interop.scenarios.context import SIGNED_WRITES, Context, usernames
 from avp.models import MemberEntry
-
-#: what an actor lists in its ``hello`` ``extensions`` when it signs and verifies writes
-EXTENSION = "signed-writes"
 
 
 def _signing(ctx: Context, *slots: str) -> None:
     """Unsupported unless every slot's client announces the extension."""
     for slot in slots:
-        actor = ctx.actors[slot]
-        if EXTENSION not in actor.hello.get("extensions", []):
-            raise CaseUnsupported(f"{slot} ({actor.impl.name}) does not implement the {EXTENSION} extension")
+        if not ctx.has_extension(slot, SIGNED_WRITES):
+            name = ctx.actors[slot].impl.name
+            raise CaseUnsupported(f"{slot} ({name}) does not implement the {SIGNED_WRITES} extension")
 
 
 def forge_new_epoch(body: Any, signer: Optional[Identity], admission: Any = None) -> Any:
