@@ -249,9 +249,16 @@ def _counter_mismatches(step: Step) -> Iterator[tuple[str, str]]:
     if op == "push" and settled(step):
         if envelope.get("payloadVersion") != before.payload_version + 1:
             yield f"payloadVersion {before.payload_version + 1}", repr(envelope.get("payloadVersion"))
-        epoch = before.key_epoch + (1 if isinstance(body.get("rotatedMembers"), list) else 0)
-        if envelope.get("keyEpoch") != epoch:
-            yield f"keyEpoch {epoch}", repr(envelope.get("keyEpoch"))
+        # docs/wire-contract.md: rotatedMembers that drop a member raise the epoch by one; that
+        # only add (a signed add-member, docs/extensions/signed-writes.md) may keep it
+        if _drops_member(step, before):
+            epochs = [before.key_epoch + 1]
+        elif isinstance(body.get("rotatedMembers"), list):
+            epochs = [before.key_epoch, before.key_epoch + 1]
+        else:
+            epochs = [before.key_epoch]
+        if envelope.get("keyEpoch") not in epochs:
+            yield f"keyEpoch {' or '.join(map(str, epochs))}", repr(envelope.get("keyEpoch"))
     known = body.get("knownPayloadVersion")
     if op == "pull" and type(known) is int and known > before.payload_version:
         yield f"knownPayloadVersion at most {before.payload_version} (the newest served)", str(known)
@@ -312,16 +319,28 @@ def removal_rotation(steps: list[Step]) -> Verdict:
     and re-wraps a fresh key to exactly the roster minus the removed member."""
     judged, findings = 0, []
     for step in steps:
+        if step.before is None or not settled(step):
+            continue
+        # a push whose rotatedMembers only add members at the same epoch is an addition, not a rotation
+        same_epoch = (envelope_of(step) or {}).get("keyEpoch") == step.before.key_epoch
         rotation = step.seen.operation == "remove-member" or (
             step.seen.operation == "push"
             and isinstance(step.request, dict)
             and isinstance(step.request.get("rotatedMembers"), list)
+            and (_drops_member(step, step.before) or not same_epoch)
         )
-        if not rotation or step.before is None or not settled(step):
+        if not rotation:
             continue
         judged += 1
         findings += [Finding(step.seen.seq, e, a) for e, a in _rotation_mismatches(step, step.before)]
     return _verdict(judged, findings)
+
+
+def _drops_member(step: Step, before: RepoState) -> bool:
+    """A push whose rotatedMembers leave out a member of the roster before it."""
+    body = step.request if isinstance(step.request, dict) else {}
+    rotated = body.get("rotatedMembers")
+    return isinstance(rotated, list) and not set(before.roster) <= set(roster_of(rotated))
 
 
 def _rotation_mismatches(step: Step, before: RepoState) -> Iterator[tuple[str, str]]:
