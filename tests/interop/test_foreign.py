@@ -11,6 +11,7 @@ from pathlib import Path
 
 from avp.interop import conformance
 from avp.interop.model import Level, Outcome
+from avp.interop.scenarios import signedwrites
 
 from .broken_server import GarbageHandler
 from .conftest import REGISTRY, avp
@@ -77,7 +78,7 @@ def test_conformance_cli_on_the_lax_server(lax_url: str) -> None:
     assert spec.returncode == 0, spec.stdout + spec.stderr
     assert "Traceback" not in spec.stdout + spec.stderr
     last = spec.stdout.strip().splitlines()[-1]
-    assert last.startswith("spec 32/32 · hardening 1/32 (security: wire/4.token.universal-signature")
+    assert last.startswith("spec 33/33 · hardening 1/32 (security: wire/4.token.universal-signature")
     assert last.endswith("· extensions unsupported")
     everything = avp("conformance", lax_url, "--scenario", "wire/3.strict.base64", timeout=120)
     assert everything.returncode == 1  # --level all counts the hardening failure
@@ -102,6 +103,10 @@ def test_run_on_the_lax_server_as_a_registry_entry(tmp_path: Path, lax_script: P
         str(registry),
         "--server",
         "lax",
+        "--client",
+        "python",
+        "--client",
+        "typescript",
         "--no-conformance",
         "--exclude",
         "vectors/*",
@@ -120,15 +125,23 @@ def test_run_on_the_lax_server_as_a_registry_entry(tmp_path: Path, lax_script: P
     outcomes: dict[str, set[str]] = {}
     for c in doc["cases"]:
         outcomes.setdefault(f"{c['level']} {c['outcome']}", set()).add(c["id"])
-    assert set(outcomes) == {"spec pass", "hardening pass", "hardening fail", "extension unsupported"}
+    assert set(outcomes) == {
+        "spec pass",
+        "hardening pass",
+        "hardening fail",
+        "extension unsupported",
+        "extension pass",
+    }
     assert outcomes["hardening fail"] == {"wire/6.limits.large-payload"}
+    # client extensions need nothing of a server: both our clients sign and verify on a lax one
+    assert outcomes["extension pass"] == {c.id for c in signedwrites.CASES}
     assert outcomes["extension unsupported"] == {
         "spec/6.errors.client-codes",
         "spec/9.key-binding.cross-client",
         "spec/9.adversarial.substituted-key-binding",
         "wire/6.limits.client-quota",
     }
-    assert doc["summary"]["line"].startswith("spec 38/38 · hardening 16/20 · extensions unsupported")
+    assert doc["summary"]["line"].startswith("spec 38/38 · hardening 16/20 · extensions 16/16 (14 unsupported)")
     lax = next(i for i in doc["implementations"] if i["name"] == "lax")
     assert lax["extensions"] == [] and lax["available"] is True
 
@@ -153,7 +166,8 @@ def test_every_check_against_garbage_ends_in_an_outcome() -> None:
 def test_run_by_url_on_the_lax_server(lax_url: str, tmp_path: Path) -> None:
     """``run --server URL``: no discovery is no reason to skip anything; ``--level`` decides the exit."""
     selection = ["--scenario", "spec/6.lifecycle.*", "--scenario", "wire/4.token.universal-signature"]
-    args = ["run", "--server", lax_url, *selection, "--report-dir", str(tmp_path)]
+    clients = ["--client", "python", "--client", "typescript"]
+    args = ["run", "--server", lax_url, *clients, *selection, "--report-dir", str(tmp_path)]
     spec = avp(*args, "--level", "spec", timeout=300)
     assert spec.returncode == 0, spec.stdout + spec.stderr
     assert "Traceback" not in spec.stdout + spec.stderr

@@ -145,7 +145,8 @@ def test_missing_client_is_unavailable_not_a_pass(python_server: RunningServer, 
 )
 def test_go_and_java_clients_end_to_end(tmp_path: Path, clients: tuple[str, ...], server: str) -> None:
     """The standard-library actors (built by the runner) pass the lifecycle, every adversarial defence
-    and every vector file. Java against the Python server waits for issue 17 (h2c upgrade bodies)."""
+    and every vector file they know. Java against the Python server waits for issue 17 (h2c upgrade
+    bodies)."""
     selection = [arg for c in clients for arg in ("--client", c)]
     out = avp(
         "run",
@@ -160,7 +161,7 @@ def test_go_and_java_clients_end_to_end(tmp_path: Path, clients: tuple[str, ...]
         "--scenario",
         "*.adversarial.*",
         "--scenario",
-        "vectors.*",
+        "vectors/*",
     )
     assert out.returncode == 0, out.stdout + out.stderr
     doc = load_report(tmp_path)
@@ -168,9 +169,15 @@ def test_go_and_java_clients_end_to_end(tmp_path: Path, clients: tuple[str, ...]
     assert {c["column"] for c in cases if c["kind"] == "scenario"} == {
         f"{a}+{b}@{server}" for a in clients for b in clients
     }
-    assert all(c["outcome"] == "pass" for c in cases), [c for c in cases if c["outcome"] != "pass"]
+    # files these actors do not check yet (the payload model, the signed-writes extension): unsupported
+    unchecked = {"vectors/payload-parse", "vectors/signed-writes"}
+    assert all(c["outcome"] == "pass" for c in cases if c["id"] not in unchecked), [
+        c for c in cases if c["outcome"] != "pass" and c["id"] not in unchecked
+    ]
+    assert all(c["outcome"] == "unsupported" for c in cases if c["id"] in unchecked)
     index = json.loads((REGISTRY.parent.parent / "vectors" / "index.json").read_text())
-    announced = {f"vectors.{v['id']}": v["cases"] for v in index["vectors"]}
+    announced = {f"vectors/{v['id']}": v["cases"] for v in index["vectors"]}
     vectors = [c for c in cases if c["kind"] == "vectors"]
     assert len(vectors) == len(announced) * len(clients)
-    assert all(c["details"]["checked"] == announced[c["id"]] for c in vectors)
+    checked = [c for c in vectors if c["id"] not in unchecked]
+    assert all(c["details"]["checked"] == announced[c["id"]] for c in checked)

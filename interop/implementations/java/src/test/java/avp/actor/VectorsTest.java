@@ -10,12 +10,15 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class VectorsTest {
   static final Path VECTORS = Path.of("../../../vectors");
+  /** Files this actor does not check yet. */
+  static final Set<String> UNCHECKED = Set.of("payload-parse.json", "signed-writes.json");
 
   static Map<String, Object> read(Path path) throws IOException, Json.SyntaxError {
     return Json.obj(Json.parse(Files.readString(path, StandardCharsets.UTF_8)));
@@ -27,6 +30,11 @@ class VectorsTest {
     for (Object raw : Json.list(read(VECTORS.resolve("index.json")).get("vectors"))) {
       Map<String, Object> entry = Json.obj(raw);
       Map<String, Object> r = Json.obj(reports.get(Json.str(entry, "file")));
+      if (UNCHECKED.contains(Json.str(entry, "file"))) { // reported skipped: the runner shows unsupported
+        assertEquals(entry.get("cases").toString(), "Num[text=" + r.get("skipped") + "]", entry.get("file") + ": " + r);
+        assertEquals(0, r.get("checked"));
+        continue;
+      }
       assertEquals(entry.get("cases").toString(), "Num[text=" + r.get("checked") + "]", entry.get("file") + ": " + r);
       assertEquals(0, r.get("failed"), entry.get("file") + ": " + r.get("failures"));
       assertEquals(0, r.get("skipped"));
