@@ -141,7 +141,9 @@ def test_run_on_the_lax_server_as_a_registry_entry(tmp_path: Path, lax_script: P
         "spec/9.adversarial.substituted-key-binding",
         "wire/6.limits.client-quota",
     }
-    assert doc["summary"]["line"].startswith("spec 38/38 · hardening 16/20 · extensions 16/16 (14 unsupported)")
+    assert doc["summary"]["line"].startswith(
+        "spec 38/38 · hardening 16/20 · extensions 16/16 (14 unsupported)"
+    )
     lax = next(i for i in doc["implementations"] if i["name"] == "lax")
     assert lax["extensions"] == [] and lax["available"] is True
 
