@@ -490,6 +490,23 @@ fn payload_json<'py>(
     Ok(PyBytes::new(py, &text))
 }
 
+/// What every seal reads from Python: the key, both counters, the alts and their size.
+type SealInputs = (avp_crypto::Secret32, u64, u64, Vec<Py<AltAccount>>, usize);
+
+fn seal_inputs(
+    data_key: &Bound<'_, PyAny>,
+    payload_version: &Bound<'_, PyAny>,
+    key_epoch: &Bound<'_, PyAny>,
+    alts: &Bound<'_, PyAny>,
+) -> PyResult<SealInputs> {
+    let key = secret32(data_key, "data_key")?;
+    let version = u64_counter(payload_version, "payloadVersion")?;
+    let epoch = u64_counter(key_epoch, "keyEpoch")?;
+    let held = held_alts(alts)?;
+    let size = held.iter().map(|a| a.get().0.size_hint()).sum();
+    Ok((key, version, epoch, held, size))
+}
+
 #[allow(clippy::too_many_arguments)] // the envelope header, the alts, the policy and the IV
 fn seal_with_iv(
     py: Python<'_>,
@@ -501,11 +518,8 @@ fn seal_with_iv(
     share_refresh_tokens: bool,
     iv: &[u8; 12],
 ) -> PyResult<(String, String)> {
-    let key = secret32(data_key, "data_key")?;
-    let version = u64_counter(payload_version, "payloadVersion")?;
-    let epoch = u64_counter(key_epoch, "keyEpoch")?;
-    let held = held_alts(alts)?;
-    let size = held.iter().map(|a| a.get().0.size_hint()).sum();
+    let (key, version, epoch, held, size) =
+        seal_inputs(data_key, payload_version, key_epoch, alts)?;
     let sealed = gil_released_if_large(py, size, || {
         envelope::seal_envelope_with_iv(
             &key,
@@ -596,10 +610,8 @@ fn seal_signed_envelope<'py>(
     prev: &Bound<'py, PyAny>,
     admission: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<(String, String, StateTuple<'py>)> {
-    let key = secret32(data_key, "data_key")?;
-    let version = u64_counter(payload_version, "payloadVersion")?;
-    let epoch = u64_counter(key_epoch, "keyEpoch")?;
-    let held = held_alts(alts)?;
+    let (key, version, epoch, held, size) =
+        seal_inputs(data_key, payload_version, key_epoch, alts)?;
     let members = roster(members)?;
     let admission = admission.map(|a| to_json(a, 1)).transpose()?;
     let signer = envelope::Signer {
@@ -608,7 +620,6 @@ fn seal_signed_envelope<'py>(
         prev: public32(prev, "prev")?,
         admission: admission.as_ref(),
     };
-    let size = held.iter().map(|a| a.get().0.size_hint()).sum();
     let (sealed, state) = gil_released_if_large(py, size, || {
         envelope::seal_signed_envelope(
             &key,
