@@ -12,7 +12,7 @@ ifneq ($(wildcard /usr/include/node/node.h),)
 export npm_config_nodedir ?= /usr
 endif
 
-.PHONY: help setup build-native build-ts interop test lint test-rust test-python test-node vectors-check bench wheel wheels wheels-aarch64-check release-check clean
+.PHONY: help setup build-native build-ts interop test lint test-rust test-python test-node vectors-check bench wheel wheels wheels-aarch64-check release-check images clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -100,6 +100,9 @@ wheels-aarch64-check: ## tests/crypto on the aarch64 wheel of dist/ in an arm64 
 
 release-check: $(VENV)/.deps build-native ## slow release checks: the sdist compiles from scratch in a fresh venv and passes tests/crypto
 	$(BIN)/python -m pytest -q -m release tests/packaging
+
+images: $(VENV)/.deps ## the Docker images of both servers, built here without a registry (cached by a hash of their inputs)
+	PY=$(abspath $(PY)) tools/docker-images.sh
 
 clean: ## remove build outputs
 	rm -rf target dist $(VENV) $(TS_SERVER)/node_modules $(TS_SERVER)/dist $(NODE_VERIFIER)/node_modules

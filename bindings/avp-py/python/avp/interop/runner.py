@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from avp.interop import conformance, launcher
+from avp.interop import conformance, containers, launcher
 from avp.interop.actors import Actor, ActorBroken, ActorError, ActorPool
 from avp.interop.launcher import RunningServer, Unavailable
 from avp.interop.model import CaseResult, Kind, Level, Outcome
@@ -47,6 +47,8 @@ class Options:
     vectors_dir: Optional[Path] = None
     conformance: bool = True
     progress: bool = True
+    #: where servers run: ``auto``, ``docker`` or ``process`` (:data:`avp.interop.containers.BACKENDS`)
+    backend: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -275,7 +277,7 @@ def run(opts: Options, say: Callable[[str], None] = lambda m: print(m, file=sys.
             [f"dry run: {total} cases planned"],
         )
 
-    docker, line = launcher.docker_engine()
+    docker, line = containers.engine(opts.backend)
     say(line)
     notes.append(line)
     unavailable: dict[str, str] = {}
@@ -457,7 +459,7 @@ def run(opts: Options, say: Callable[[str], None] = lambda m: print(m, file=sys.
         for srv in running.values():
             srv.stop()
         if docker is not None:
-            docker.close()
+            containers.close(docker)
         progress.finish()
     if not fixed:
         notes.append("no vectors/transcript.json: the lifecycle scenarios used derived identities")

@@ -1,0 +1,298 @@
+"""The runner's Docker backend against our two server images (``make images``): the same case ids and
+outcomes as local processes, an entry that gives only a ``docker_image``, and no container of ours
+left behind after a pass, a failed case, a server that exits, a readiness timeout or Ctrl-C.
+
+Needs a Docker engine; skipped without one, except under ``CI=true`` (where ``.ci/run`` starts one).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from avp.interop import containers, registry
+
+from .conftest import REGISTRY, ROOT, avp
+
+pytestmark = pytest.mark.timeout(900)  # the first test may build the base image and both images
+
+PYTHON_IMAGE = "avp-interop/python-server:dev"
+TYPESCRIPT_IMAGE = "avp-interop/typescript-server:dev"
+LIFECYCLE = "6.lifecycle.two-members"
+
+
+def _engine() -> Any:
+    try:
+        client, _line = containers.engine("docker")
+    except containers.NoEngine as err:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but {err}")
+        pytest.skip(str(err))
+    return client
+
+
+@pytest.fixture(scope="module")
+def docker() -> Iterator[Any]:
+    """The engine, with both images built (a cache hit after the first time: tools/docker-images.sh)."""
+    client = _engine()
+    built = subprocess.run(
+        [str(ROOT / "tools" / "docker-images.sh")],
+        cwd=ROOT,
+        env={**os.environ, "PY": sys.executable},
+        capture_output=True,
+        text=True,
+        timeout=840,
+        check=False,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    yield client
+    client.close()
+
+
+def _left(client: Any) -> list[str]:
+    """Containers of any interop runner still on the engine (running or not)."""
+    return [c.name for c in containers.ours(client)]
+
+
+def _registry(tmp_path: Path, image: str, env: str = "", ready: str = "") -> Path:
+    """A registry with one third-party-style server that gives only an image, and our Python client."""
+    path = tmp_path / "implementations.toml"
+    path.write_text(
+        f"""schema = 1
+
+[[implementation]]
+name = "boxed"
+role = "server"
+language = "python"
+version = "auto"
+[implementation.server]
+docker_image = "{image}"
+env = {{ AVP_HOST = "127.0.0.1", AVP_PORT = "{{port}}"{env} }}
+{ready}
+
+[[implementation]]
+name = "python"
+role = "client"
+language = "python"
+version = "auto"
+[implementation.client]
+command = ["{{python}}", "-m", "avp.interop.actor"]
+"""
+    )
+    return path
+
+
+def _cases(report_dir: Path) -> dict[tuple[str, str, str], str]:
+    doc = json.loads((report_dir / "results.json").read_text())
+    return {(c["kind"], c["id"], c["column"]): c["outcome"] for c in doc["cases"]}
+
+
+def test_images_run_as_a_user_with_a_volume_a_healthcheck_and_the_version(docker: Any) -> None:
+    ts_version = json.loads((ROOT / "interop/servers/typescript/package.json").read_text())["version"]
+    for image, version in ((PYTHON_IMAGE, importlib.metadata.version("avp")), (TYPESCRIPT_IMAGE, ts_version)):
+        config = docker.images.get(image).attrs["Config"]
+        assert config["User"] == "avp", image
+        assert "/data" in config["Volumes"], image
+        assert config["Healthcheck"]["Test"][0] == "CMD", image
+        assert config["Labels"]["org.opencontainers.image.version"] == version, image
+
+
+def test_docker_backend_gives_the_process_backend_matrix(docker: Any, tmp_path: Path) -> None:
+    """The conformance suite and one lifecycle scenario in every column, once per backend."""
+    listed = avp("list", "--json")
+    checks = [c["id"] for c in json.loads(listed.stdout)["conformance"]]
+    selection = [arg for case in [LIFECYCLE, *checks] for arg in ("--scenario", case)]
+    runs = {
+        backend: avp(
+            "run", "--backend", backend, "--report-dir", str(tmp_path / backend), *selection, timeout=600
+        )
+        for backend in ("process", "docker")
+    }
+    process, boxed = (_cases(tmp_path / b) for b in ("process", "docker"))
+    assert boxed == process
+    assert sum(k == "scenario" for k, _i, _c in boxed) == 8  # one lifecycle scenario in each column
+    assert sum(k == "conformance" for k, _i, _c in boxed) == 2 * len(checks)
+    assert runs["docker"].returncode == runs["process"].returncode, runs["docker"].stderr
+    doc = json.loads((tmp_path / "docker" / "results.json").read_text())
+    assert any(n.startswith("backend: docker") for n in doc["notes"]), doc["notes"]
+    # the containers' own output was kept in the logs, and the containers are gone
+    for name in ("python", "typescript"):
+        assert (tmp_path / "docker" / "logs" / f"server-{name}.log").stat().st_size > 0
+    assert _left(docker) == []
+
+
+def test_a_failed_case_leaves_no_container(docker: Any, tmp_path: Path) -> None:
+    # a roster of one member: the second member of the lifecycle cannot be added (429)
+    path = _registry(tmp_path, PYTHON_IMAGE, env=', AVP_MAX_MEMBERS_PER_REPO = "1"')
+    out = avp(
+        "run",
+        "--backend",
+        "docker",
+        "--registry",
+        str(path),
+        "--report-dir",
+        str(tmp_path / "r"),
+        "--scenario",
+        LIFECYCLE,
+    )
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert _cases(tmp_path / "r") == {("scenario", LIFECYCLE, "python+python@boxed"): "fail"}
+    assert b'"status":429' in (tmp_path / "r" / "logs" / "server-boxed.log").read_bytes()
+    assert _left(docker) == []
+
+
+def test_a_server_that_exits_leaves_no_container(docker: Any, tmp_path: Path) -> None:
+    path = _registry(tmp_path, PYTHON_IMAGE, env=', AVP_MAX_BODY_BYTES = "lots"')
+    out = avp(
+        "run",
+        "--backend",
+        "docker",
+        "--registry",
+        str(path),
+        "--report-dir",
+        str(tmp_path / "r"),
+        "--scenario",
+        LIFECYCLE,
+    )
+    assert out.returncode == 1
+    doc = json.loads((tmp_path / "r" / "results.json").read_text())
+    boxed = next(i for i in doc["implementations"] if i["name"] == "boxed")
+    assert "exited with status 2" in boxed["unavailable"], boxed
+    assert b"AVP_MAX_BODY_BYTES" in (tmp_path / "r" / "logs" / "server-boxed.log").read_bytes()
+    assert _left(docker) == []
+
+
+def test_a_readiness_timeout_leaves_no_container(docker: Any, tmp_path: Path) -> None:
+    path = _registry(tmp_path, PYTHON_IMAGE, ready='ready = "/not-a-route"\nready_timeout = 3')
+    out = avp(
+        "run",
+        "--backend",
+        "docker",
+        "--registry",
+        str(path),
+        "--report-dir",
+        str(tmp_path / "r"),
+        "--scenario",
+        LIFECYCLE,
+    )
+    assert out.returncode == 1
+    doc = json.loads((tmp_path / "r" / "results.json").read_text())
+    boxed = next(i for i in doc["implementations"] if i["name"] == "boxed")
+    assert "not ready after 3 s" in boxed["unavailable"], boxed
+    assert _left(docker) == []
+
+
+def test_ctrl_c_leaves_no_container(docker: Any, tmp_path: Path) -> None:
+    """SIGINT to the runner's process group, as a terminal's Ctrl-C, while both containers serve."""
+    runner = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "avp.cli",
+            "interop",
+            "run",
+            "--backend",
+            "docker",
+            "--registry",
+            str(REGISTRY),
+            "--report-dir",
+            str(tmp_path / "r"),
+            "--no-conformance",
+            "--exclude",
+            "vectors.*",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while len([c for c in containers.ours(docker, runner.pid) if c.status == "running"]) < 2:
+            assert runner.poll() is None and time.monotonic() < deadline, "the containers never ran"
+            time.sleep(0.2)
+        time.sleep(1)  # cases in flight
+        os.killpg(runner.pid, signal.SIGINT)
+        runner.wait(timeout=120)
+    finally:
+        if runner.poll() is None:
+            os.killpg(runner.pid, signal.SIGKILL)
+            runner.wait()
+    assert containers.ours(docker, runner.pid) == []
+
+
+def test_containers_of_a_killed_runner_are_removed_by_the_next(docker: Any) -> None:
+    dead = subprocess.Popen(["true"])  # a process id that no longer runs
+    dead.wait()
+    left = docker.containers.create(PYTHON_IMAGE, labels={containers.LABEL: str(dead.pid)})
+    try:
+        client, _line = containers.engine("docker")
+        client.close()
+        assert containers.ours(docker, dead.pid) == []
+    finally:
+        if containers.ours(docker, dead.pid):
+            left.remove(force=True)
+
+
+def test_an_image_only_entry_needs_the_docker_backend(tmp_path: Path) -> None:
+    path = _registry(tmp_path, PYTHON_IMAGE)
+    boxed = next(i for i in registry.load(path) if i.name == "boxed")
+    assert boxed.server is not None and boxed.server.command == ()
+    out = avp(
+        "run",
+        "--backend",
+        "process",
+        "--registry",
+        str(path),
+        "--report-dir",
+        str(tmp_path / "r"),
+        "--scenario",
+        LIFECYCLE,
+    )
+    assert out.returncode == 1
+    doc = json.loads((tmp_path / "r" / "results.json").read_text())
+    entry = next(i for i in doc["implementations"] if i["name"] == "boxed")
+    assert "needs the docker backend" in entry["unavailable"], entry
+
+
+def test_registry_entries_without_a_command(tmp_path: Path) -> None:
+    path = tmp_path / "implementations.toml"
+    for table in ('[implementation.server]\nready = "/"', '[implementation.client]\ndocker_image = "x"'):
+        role = "server" if "server" in table else "client"
+        path.write_text(f'schema = 1\n[[implementation]]\nname = "a"\nrole = "{role}"\n{table}\n')
+        with pytest.raises(Exception, match="command"):
+            registry.load(path)
+
+
+def test_backend_docker_without_an_engine_is_a_usage_error(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "avp.cli",
+            "interop",
+            "run",
+            "--backend",
+            "docker",
+            "--server",
+            "python",
+            "--report-dir",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "--backend docker: no Docker engine answers" in out.stderr
