@@ -56,8 +56,9 @@ build() {
   local image=$1 dockerfile=interop/docker/$2.Dockerfile context=$3 inputs=$4 version=$5
   cp "$dockerfile" "$context/Dockerfile"
   say "building $image ($version)"
-  docker build --network host -q --build-arg "BASE=$base" --build-arg "VERSION=$version" \
-    --label "avp.inputs=$inputs" -t "$image" "$context" >/dev/null
+  docker build --network host --build-arg "BASE=$base" --build-arg "VERSION=$version" \
+    --label "avp.inputs=$inputs" -t "$image" "$context" >"$STAGE/build-$2.log" 2>&1 \
+    || { tail -30 "$STAGE/build-$2.log" >&2; exit 1; }
   docker image prune -f --filter "label=avp.inputs" >/dev/null
 }
 
@@ -78,7 +79,7 @@ python_server() {
   # pip on this host (its index and certificates) fetches the server extra for the image's CPython 3.11
   # and glibc 2.36; the image installs from this folder only
   "$PY" -m pip download --quiet --only-binary=:all: --implementation cp --python-version 3.11 \
-    --platform manylinux_2_36_x86_64 -d "$context/wheels" "$wheel[server]"
+    --platform manylinux2014_x86_64 --platform manylinux_2_36_x86_64 -d "$context/wheels" "$wheel[server]"
   local version
   version=$(basename "$wheel" | cut -d- -f2)
   build $image python-server "$context" "$inputs" "$version"
