@@ -59,7 +59,7 @@ def docker() -> Iterator[Any]:
 
 def _left(client: Any) -> list[str]:
     """Containers of any interop runner still on the engine (running or not)."""
-    return [c.name for c in containers.ours(client)]
+    return [c.id for c in containers.ours(client)]
 
 
 def _registry(tmp_path: Path, image: str, env: str = "", ready: str = "") -> Path:
@@ -192,6 +192,7 @@ def test_a_readiness_timeout_leaves_no_container(docker: Any, tmp_path: Path) ->
 
 def test_ctrl_c_leaves_no_container(docker: Any, tmp_path: Path) -> None:
     """SIGINT to the runner's process group, as a terminal's Ctrl-C, while both containers serve."""
+    log = (tmp_path / "runner.log").open("wb")
     runner = subprocess.Popen(
         [
             sys.executable,
@@ -210,8 +211,8 @@ def test_ctrl_c_leaves_no_container(docker: Any, tmp_path: Path) -> None:
             "vectors.*",
         ],
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     try:
@@ -221,11 +222,14 @@ def test_ctrl_c_leaves_no_container(docker: Any, tmp_path: Path) -> None:
             time.sleep(0.2)
         time.sleep(1)  # cases in flight
         os.killpg(runner.pid, signal.SIGINT)
+        interrupted = time.monotonic()
         runner.wait(timeout=120)
+        print(f"the run ended {time.monotonic() - interrupted:.1f} s after SIGINT")
     finally:
         if runner.poll() is None:
             os.killpg(runner.pid, signal.SIGKILL)
             runner.wait()
+        log.close()
     assert containers.ours(docker, runner.pid) == []
 
 

@@ -157,15 +157,18 @@ def start(
 
 
 def ours(client: Any, pid: Optional[int] = None) -> list[Any]:
-    """The containers (running or not) that interop runners created; only process ``pid``'s if given."""
+    """The containers (running or not) that interop runners created; only process ``pid``'s if given.
+
+    Sparse: the list's own fields (``status``, ``attrs["Labels"]``) without inspecting each
+    container, so one removed in the meantime is not an error."""
     label = LABEL if pid is None else f"{LABEL}={pid}"
-    found: list[Any] = client.containers.list(all=True, filters={"label": label})
+    found: list[Any] = client.containers.list(all=True, sparse=True, filters={"label": label})
     return found
 
 
 def _remove_orphans(client: Any) -> None:
     for container in ours(client):
-        pid = container.labels.get(LABEL, "")
+        pid = (container.attrs.get("Labels") or {}).get(LABEL, "")
         try:
             os.kill(int(pid), 0)
         except ProcessLookupError:  # its runner is gone

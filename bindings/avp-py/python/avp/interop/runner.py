@@ -451,8 +451,14 @@ def run(opts: Options, say: Callable[[str], None] = lambda m: print(m, file=sys.
         with ThreadPoolExecutor(max_workers=max(1, len(servers))) as pool:
             list(pool.map(start, servers))
         with ThreadPoolExecutor(max_workers=max(1, opts.workers), thread_name_prefix="worker") as pool:
-            for fut in [pool.submit(u) for u in units]:
-                fut.result()
+            futures = [pool.submit(u) for u in units]
+            try:
+                for fut in futures:
+                    fut.result()
+            except KeyboardInterrupt:  # Ctrl-C: the units in flight end their case, the rest never start
+                stop.set()
+                pool.shutdown(cancel_futures=True)
+                raise
     finally:
         for p in pools:
             p.close()
