@@ -5,7 +5,7 @@ ARG BASE
 FROM ${BASE}
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends python3 python3-venv >/dev/null \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
- && useradd --system --create-home --home-dir /home/avp avp \
+ && useradd --system --uid 10001 --user-group --create-home --home-dir /home/avp avp \
  && mkdir /data && chown avp:avp /data
 COPY wheels /tmp/wheels
 RUN python3 -m venv /opt/avp \

@@ -4,7 +4,7 @@
 # (Debian bookworm's nodejs is 18, older than better-sqlite3 12 supports).
 ARG BASE
 FROM ${BASE}
-RUN useradd --system --create-home --home-dir /home/avp avp && mkdir /data && chown avp:avp /data
+RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/avp avp && mkdir /data && chown avp:avp /data
 COPY node/node /usr/local/bin/node
 COPY app /app
 WORKDIR /app

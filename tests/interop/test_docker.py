@@ -7,6 +7,7 @@ Needs a Docker engine; skipped without one, except under ``CI=true`` (where ``.c
 
 from __future__ import annotations
 
+import base64
 import importlib.metadata
 import json
 import os
@@ -14,11 +15,14 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 from avp.interop import containers, registry
+from avp.interop.launcher import free_port
+from docker.types import Mount
 
 from .conftest import REGISTRY, ROOT, avp
 
@@ -300,3 +304,64 @@ def test_backend_docker_without_an_engine_is_a_usage_error(tmp_path: Path) -> No
     )
     assert out.returncode == 2, out.stdout + out.stderr
     assert "--backend docker: no Docker engine answers" in out.stderr
+
+
+def test_the_production_run_line_of_docs_server_md(docker: Any, tmp_path: Path) -> None:
+    """docs/server.md's `docker run`: 0.0.0.0 inside, published on the host's 127.0.0.1 only, SQLite
+    on a volume, a read-only root, and the issuer key from a secret file (its JWKS key checked with
+    the cryptography package)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    seed = os.urandom(32)
+    secret = tmp_path / "signing-key"
+    secret.write_text(base64.b64encode(seed).decode() + "\n")
+    if os.geteuid() == 0:
+        os.chown(secret, 10001, 10001)  # the image's user
+        secret.chmod(0o400)
+    else:
+        secret.chmod(0o444)
+    port = free_port()
+    volume = docker.volumes.create()
+    box = docker.containers.run(
+        PYTHON_IMAGE,
+        detach=True,
+        ports={"8787/tcp": ("127.0.0.1", port)},
+        volumes={volume.name: {"bind": "/data", "mode": "rw"}},
+        mounts=[Mount("/run/secrets/avp-signing-key", str(secret), type="bind", read_only=True)],
+        environment={
+            "AVP_SIGNING_KEY_FILE": "/run/secrets/avp-signing-key",
+            "AVP_PUBLIC_URL": "https://vault.example.org",
+        },
+        read_only=True,
+        tmpfs={"/tmp": ""},
+    )
+    try:
+        jwks = _wait_json(f"http://127.0.0.1:{port}/.well-known/jwks.json", box)
+        public = Ed25519PrivateKey.from_private_bytes(seed).public_key()
+        raw = public.public_bytes(Encoding.Raw, PublicFormat.Raw)
+        assert jwks["keys"][0]["x"] == base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+        discovery = _wait_json(f"http://127.0.0.1:{port}/.well-known/avp", box)
+        assert discovery["issuerJwksUrl"] == "https://vault.example.org/.well-known/jwks.json"
+        box.stop(timeout=10)
+        assert box.wait()["StatusCode"] == 0  # SIGTERM: a graceful shutdown
+        # the database is on the volume, not in the container
+        listing = docker.containers.run(
+            PYTHON_IMAGE, ["ls", "/data"], volumes={volume.name: {"bind": "/data"}}, remove=True
+        )
+        assert b"avp.sqlite3" in listing
+    finally:
+        box.remove(force=True)
+        volume.remove(force=True)
+
+
+def _wait_json(url: str, box: Any) -> Any:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                return json.loads(resp.read())
+        except OSError:
+            box.reload()
+            assert box.status == "running" and time.monotonic() < deadline, box.logs()[-2000:]
+            time.sleep(0.2)
