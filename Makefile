@@ -102,7 +102,7 @@ release-check: $(VENV)/.deps build-native ## slow release checks: the sdist comp
 	$(BIN)/python -m pytest -q -m release tests/packaging
 
 images: $(VENV)/.deps ## the Docker images of both servers, built here without a registry (cached by a hash of their inputs)
-	PY=$(abspath $(PY)) tools/docker-images.sh
+	PY=$(abspath $(PY)) TS=$(TS_SERVER) tools/docker-images.sh
 
 clean: ## remove build outputs
 	rm -rf target dist $(VENV) $(TS_SERVER)/node_modules $(TS_SERVER)/dist $(NODE_VERIFIER)/node_modules

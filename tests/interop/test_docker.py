@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from avp.errors import BadRequest
 from avp.interop import containers, registry
 from avp.interop.launcher import free_port
 from docker.types import Mount
 
-from .conftest import REGISTRY, ROOT, avp
+from .conftest import REGISTRY, ROOT, avp, implementation
 
 pytestmark = pytest.mark.timeout(900)  # the first test may build the base image and both images
 
@@ -100,7 +101,9 @@ def _cases(report_dir: Path) -> dict[tuple[str, str, str], str]:
 
 
 def test_images_run_as_a_user_with_a_volume_a_healthcheck_and_the_version(docker: Any) -> None:
-    ts_version = json.loads((ROOT / "interop/servers/typescript/package.json").read_text())["version"]
+    ts_build = implementation("typescript").build
+    assert ts_build is not None
+    ts_version = json.loads((ts_build.cwd / "package.json").read_text())["version"]
     for image, version in ((PYTHON_IMAGE, importlib.metadata.version("avp")), (TYPESCRIPT_IMAGE, ts_version)):
         config = docker.images.get(image).attrs["Config"]
         assert config["User"] == "avp", image
@@ -133,64 +136,48 @@ def test_docker_backend_gives_the_process_backend_matrix(docker: Any, tmp_path: 
     assert _left(docker) == []
 
 
-def test_a_failed_case_leaves_no_container(docker: Any, tmp_path: Path) -> None:
-    # a roster of one member: the second member of the lifecycle cannot be added (429)
-    path = _registry(tmp_path, PYTHON_IMAGE, env=', AVP_MAX_MEMBERS_PER_REPO = "1"')
+def _boxed_run(tmp_path: Path, backend: str = "docker", **entry: str) -> Path:
+    """``LIFECYCLE`` against the image-only entry of :func:`_registry`; the run fails (exit 1)."""
+    report = tmp_path / "r"
     out = avp(
         "run",
         "--backend",
-        "docker",
+        backend,
         "--registry",
-        str(path),
+        str(_registry(tmp_path, PYTHON_IMAGE, **entry)),
         "--report-dir",
-        str(tmp_path / "r"),
+        str(report),
         "--scenario",
         LIFECYCLE,
     )
     assert out.returncode == 1, out.stdout + out.stderr
-    assert _cases(tmp_path / "r") == {("scenario", LIFECYCLE, "python+python@boxed"): "fail"}
-    assert b'"status":429' in (tmp_path / "r" / "logs" / "server-boxed.log").read_bytes()
+    return report
+
+
+def _unavailable(report: Path) -> str:
+    doc = json.loads((report / "results.json").read_text())
+    reason: str = next(i for i in doc["implementations"] if i["name"] == "boxed")["unavailable"]
+    return reason
+
+
+def test_a_failed_case_leaves_no_container(docker: Any, tmp_path: Path) -> None:
+    # a roster of one member: the second member of the lifecycle cannot be added (429)
+    report = _boxed_run(tmp_path, env=', AVP_MAX_MEMBERS_PER_REPO = "1"')
+    assert _cases(report) == {("scenario", LIFECYCLE, "python+python@boxed"): "fail"}
+    assert b'"status":429' in (report / "logs" / "server-boxed.log").read_bytes()
     assert _left(docker) == []
 
 
 def test_a_server_that_exits_leaves_no_container(docker: Any, tmp_path: Path) -> None:
-    path = _registry(tmp_path, PYTHON_IMAGE, env=', AVP_MAX_BODY_BYTES = "lots"')
-    out = avp(
-        "run",
-        "--backend",
-        "docker",
-        "--registry",
-        str(path),
-        "--report-dir",
-        str(tmp_path / "r"),
-        "--scenario",
-        LIFECYCLE,
-    )
-    assert out.returncode == 1
-    doc = json.loads((tmp_path / "r" / "results.json").read_text())
-    boxed = next(i for i in doc["implementations"] if i["name"] == "boxed")
-    assert "exited with status 2" in boxed["unavailable"], boxed
-    assert b"AVP_MAX_BODY_BYTES" in (tmp_path / "r" / "logs" / "server-boxed.log").read_bytes()
+    report = _boxed_run(tmp_path, env=', AVP_MAX_BODY_BYTES = "lots"')
+    assert "exited with status 2" in _unavailable(report)
+    assert b"AVP_MAX_BODY_BYTES" in (report / "logs" / "server-boxed.log").read_bytes()
     assert _left(docker) == []
 
 
 def test_a_readiness_timeout_leaves_no_container(docker: Any, tmp_path: Path) -> None:
-    path = _registry(tmp_path, PYTHON_IMAGE, ready='ready = "/not-a-route"\nready_timeout = 3')
-    out = avp(
-        "run",
-        "--backend",
-        "docker",
-        "--registry",
-        str(path),
-        "--report-dir",
-        str(tmp_path / "r"),
-        "--scenario",
-        LIFECYCLE,
-    )
-    assert out.returncode == 1
-    doc = json.loads((tmp_path / "r" / "results.json").read_text())
-    boxed = next(i for i in doc["implementations"] if i["name"] == "boxed")
-    assert "not ready after 3 s" in boxed["unavailable"], boxed
+    report = _boxed_run(tmp_path, ready='ready = "/not-a-route"\nready_timeout = 3')
+    assert "not ready after 3 s" in _unavailable(report)
     assert _left(docker) == []
 
 
@@ -251,24 +238,9 @@ def test_containers_of_a_killed_runner_are_removed_by_the_next(docker: Any) -> N
 
 
 def test_an_image_only_entry_needs_the_docker_backend(tmp_path: Path) -> None:
-    path = _registry(tmp_path, PYTHON_IMAGE)
-    boxed = next(i for i in registry.load(path) if i.name == "boxed")
+    boxed = next(i for i in registry.load(_registry(tmp_path, PYTHON_IMAGE)) if i.name == "boxed")
     assert boxed.server is not None and boxed.server.command == ()
-    out = avp(
-        "run",
-        "--backend",
-        "process",
-        "--registry",
-        str(path),
-        "--report-dir",
-        str(tmp_path / "r"),
-        "--scenario",
-        LIFECYCLE,
-    )
-    assert out.returncode == 1
-    doc = json.loads((tmp_path / "r" / "results.json").read_text())
-    entry = next(i for i in doc["implementations"] if i["name"] == "boxed")
-    assert "needs the docker backend" in entry["unavailable"], entry
+    assert "needs the docker backend" in _unavailable(_boxed_run(tmp_path, backend="process"))
 
 
 def test_registry_entries_without_a_command(tmp_path: Path) -> None:
@@ -276,32 +248,15 @@ def test_registry_entries_without_a_command(tmp_path: Path) -> None:
     for table in ('[implementation.server]\nready = "/"', '[implementation.client]\ndocker_image = "x"'):
         role = "server" if "server" in table else "client"
         path.write_text(f'schema = 1\n[[implementation]]\nname = "a"\nrole = "{role}"\n{table}\n')
-        with pytest.raises(Exception, match="command"):
+        with pytest.raises(BadRequest, match="command"):
             registry.load(path)
 
 
-def test_backend_docker_without_an_engine_is_a_usage_error(tmp_path: Path) -> None:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "avp.cli",
-            "interop",
-            "run",
-            "--backend",
-            "docker",
-            "--server",
-            "python",
-            "--report-dir",
-            str(tmp_path),
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def test_backend_docker_without_an_engine_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    out = avp("run", "--backend", "docker", "--server", "python", "--report-dir", str(tmp_path))
     assert out.returncode == 2, out.stdout + out.stderr
     assert "--backend docker: no Docker engine answers" in out.stderr
 
