@@ -6,16 +6,21 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 TS_SERVER := interop/servers/typescript
 NODE_VERIFIER := interop/verifiers/node
+GO_ACTOR := interop/clients/go
+JAVA_ACTOR := interop/clients/java
+# Maven flags; `make test-java MVN_FLAGS=-o` runs offline once ~/.m2 holds the pinned plugins
+MVN_FLAGS ?=
+
+.PHONY: help setup build-native build-ts interop test lint test-rust test-python test-node test-go test-java vectors-check bench wheel wheels wheels-aarch64-check release-check images clean
+
 # better-sqlite3 (the TS server's storage) compiles at `npm ci` (its prebuilt binaries are not on the
 # npm registry): node-gyp takes the Node headers installed with Node instead of downloading them.
 ifneq ($(wildcard /usr/include/node/node.h),)
 export npm_config_nodedir ?= /usr
 endif
 
-.PHONY: help setup build-native build-ts interop test lint test-rust test-python test-node vectors-check bench wheel wheels wheels-aarch64-check release-check images clean
-
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 $(VENV)/.deps: pyproject.toml
 	python3 -m venv $(VENV)
@@ -45,6 +50,8 @@ lint: $(VENV)/.deps ## formatters and linters: cargo fmt, clippy, ruff, mypy, ts
 	@for d in $(TS_SERVER) $(NODE_VERIFIER); do \
 	  if [ -f $$d/package.json ]; then (cd $$d && npx tsc --noEmit -p .) || exit 1; fi; \
 	done
+	@unformatted=$$(gofmt -l $(GO_ACTOR)); if [ -n "$$unformatted" ]; then echo "gofmt: $$unformatted" >&2; exit 1; fi
+	cd $(GO_ACTOR) && go vet ./...
 
 test-rust: ## cargo test (unit, known-answer and vector tests of the crate)
 	cargo test --workspace --locked
@@ -57,10 +64,16 @@ test-node: ## node --test for the TypeScript server, actor and vector verifier
 	  if [ -f $$d/package.json ]; then (cd $$d && npm test) || exit 1; fi; \
 	done
 
+test-go: ## go vet + go test for the Go client actor (vectors, strict Ed25519 policy, actor protocol)
+	cd $(GO_ACTOR) && go vet ./... && go test ./...
+
+test-java: ## Maven build + JUnit 5 tests of the Java client actor (pinned pom.xml, Maven Central only)
+	cd $(JAVA_ACTOR) && mvn -q -B $(MVN_FLAGS) package
+
 vectors-check: ## regenerate vectors in memory and lint them; fails on drift
 	$(BIN)/avp vectors check
 
-test: setup lint test-rust vectors-check test-python test-node ## set up and run every check CI runs
+test: setup lint test-rust vectors-check test-python test-node test-go test-java ## set up and run every check CI runs
 
 bench: setup ## crypto and load benchmarks (ratios against peers measured in the same run)
 	$(BIN)/python benchmarks/crypto.py
@@ -105,4 +118,4 @@ images: $(VENV)/.deps ## the Docker images of both servers, built here without a
 	PY=$(abspath $(PY)) TS=$(TS_SERVER) tools/docker-images.sh
 
 clean: ## remove build outputs
-	rm -rf target dist $(VENV) $(TS_SERVER)/node_modules $(TS_SERVER)/dist $(NODE_VERIFIER)/node_modules
+	rm -rf target dist $(VENV) $(TS_SERVER)/node_modules $(TS_SERVER)/dist $(NODE_VERIFIER)/node_modules $(GO_ACTOR)/bin $(JAVA_ACTOR)/target

@@ -9,6 +9,9 @@ A bounded asyncio load generator on raw keep-alive HTTP/1.1 sockets (no extra de
     .venv/bin/python benchmarks/load.py --with-python http://127.0.0.1:8788   # ours + another
     .venv/bin/python benchmarks/load.py --workers 2 --json out.json
 
+A server given by URL must be started with a login rate limit above the login scenario's rate
+(AVP_LOGIN_BURST / AVP_LOGIN_PER_MINUTE), or that scenario measures 429s.
+
 Servers are only ever contacted on the given URLs (127.0.0.1 by default); every loop ends by itself.
 """
 
@@ -292,8 +295,10 @@ def start_python_server(
         "--workers", str(workers),
         "--log-level", os.environ.get("AVP_BENCH_LOG_LEVEL", "info"),
     ]  # fmt: skip
+    # The login scenario measures logins, not the per-address rate limit (start other servers so too).
+    env = {**os.environ, "AVP_LOGIN_BURST": "1000000000", "AVP_LOGIN_PER_MINUTE": "1000000000"}
     log = open(workdir / "server.log", "wb")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=log)
+    proc = subprocess.Popen(cmd, stdout=log, stderr=log, env=env)
     log.close()
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

@@ -32,6 +32,8 @@ pytestmark = pytest.mark.timeout(900)  # the first test may build the base image
 PYTHON_IMAGE = "avp-interop/python-server:dev"
 TYPESCRIPT_IMAGE = "avp-interop/typescript-server:dev"
 LIFECYCLE = "6.lifecycle.two-members"
+#: the clients of the comparison (their 2 x 2 assignments: 8 columns over the two servers)
+OUR_CLIENTS = ["--client", "python", "--client", "typescript"]
 
 
 def _engine() -> Any:
@@ -116,7 +118,7 @@ def test_docker_backend_gives_the_process_backend_matrix(docker: Any, tmp_path: 
     """The conformance suite and one lifecycle scenario in every column, once per backend."""
     listed = avp("list", "--json")
     checks = [c["id"] for c in json.loads(listed.stdout)["conformance"]]
-    selection = [arg for case in [LIFECYCLE, *checks] for arg in ("--scenario", case)]
+    selection = [arg for case in [LIFECYCLE, *checks] for arg in ("--scenario", case)] + OUR_CLIENTS
     runs = {
         backend: avp(
             "run", "--backend", backend, "--report-dir", str(tmp_path / backend), *selection, timeout=600
@@ -200,6 +202,7 @@ def test_ctrl_c_leaves_no_container(docker: Any, tmp_path: Path) -> None:
             "--no-conformance",
             "--exclude",
             "vectors.*",
+            *OUR_CLIENTS,
         ],
         cwd=ROOT,
         stdout=log,

@@ -23,6 +23,8 @@ def test_repository_registry_loads() -> None:
     impls = {i.name: i for i in registry.load(REGISTRY)}
     assert impls["python"].is_server and impls["python"].is_client
     assert impls["typescript"].build is not None and impls["typescript"].server is not None
+    for name in ("go", "java"):  # client actors only, each built (and cached) by the runner
+        assert impls[name].is_client and not impls[name].is_server and impls[name].build is not None
 
 
 @pytest.mark.parametrize(

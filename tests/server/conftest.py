@@ -26,6 +26,12 @@ import requests
 from .api import Api
 
 EXTERNAL = os.environ.get("AVP_TEST_SERVER_URL")
+REPO = Path(__file__).resolve().parents[2]
+TS_MAIN = REPO / "interop" / "servers" / "typescript" / "dist" / "main.js"
+#: The servers the cross-server probes (test_exhaustion, test_client_shapes, test_java_client) start:
+#: AVP_TEST_SERVERS=python,typescript (the default; "python" alone skips the other). Both servers read
+#: the same AVP_* variables.
+SERVER_KINDS = tuple(filter(None, os.environ.get("AVP_TEST_SERVERS", "python,typescript").split(",")))
 #: Small quotas for the suite's own servers so the 429 tests stay fast (read back from discovery).
 TEST_LIMITS = {"AVP_MAX_REPOS_PER_MEMBER": "12", "AVP_MAX_MEMBERS_PER_REPO": "10"}
 
@@ -40,8 +46,14 @@ class ServerProcess:
     """``python -m avp.cli serve`` as a child process; its stderr (the logs) goes to a file."""
 
     def __init__(
-        self, workdir: Path, db: str, env: Optional[dict[str, str]] = None, args: tuple[str, ...] = ()
+        self,
+        workdir: Path,
+        db: str,
+        env: Optional[dict[str, str]] = None,
+        args: tuple[str, ...] = (),
+        kind: str = "python",
     ):
+        self.kind = kind
         self.workdir = workdir
         self.db = db
         self.env = {**os.environ, **TEST_LIMITS, **(env or {})}
@@ -56,9 +68,13 @@ class ServerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> ServerProcess:
-        self.port = free_port()
-        cmd = [
+    def command(self) -> list[str]:
+        if self.kind == "typescript":  # in memory; PORT and HOST come from the environment
+            self.env.update({"PORT": str(self.port), "HOST": "127.0.0.1"})
+            return ["node", str(TS_MAIN), *self.args]
+        if self.kind != "python":
+            raise ValueError(f"unknown server kind {self.kind!r} (python, typescript)")
+        return [
             sys.executable,
             "-m",
             "avp.cli",
@@ -69,6 +85,10 @@ class ServerProcess:
             str(self.port),
             *self.args,
         ]
+
+    def start(self) -> ServerProcess:
+        self.port = free_port()
+        cmd = self.command()
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=log, cwd=self.workdir)
         deadline = time.monotonic() + 30
@@ -113,14 +133,40 @@ def start_server(workdir: Path) -> Iterator[Callable[..., ServerProcess]]:
     """Start own server processes (stopped at the end of the session)."""
     started: list[ServerProcess] = []
 
-    def start(db: Optional[str] = None, env: Optional[dict[str, str]] = None, args: tuple[str, ...] = ()):
-        server = ServerProcess(workdir, db or str(workdir / f"db-{len(started)}.sqlite3"), env, args)
+    def start(
+        db: Optional[str] = None,
+        env: Optional[dict[str, str]] = None,
+        args: tuple[str, ...] = (),
+        kind: str = "python",
+    ) -> ServerProcess:
+        server = ServerProcess(workdir, db or str(workdir / f"db-{len(started)}.sqlite3"), env, args, kind)
         started.append(server)
         return server.start()
 
     yield start
     for server in started:
         server.stop()
+
+
+def _runnable(kind: str) -> str:
+    if kind == "typescript" and not (shutil.which("node") and TS_MAIN.exists()):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but no node or no {TS_MAIN} (make build-ts)")
+        pytest.skip(f"no node or no {TS_MAIN} (make build-ts)")
+    return kind
+
+
+@pytest.fixture(params=SERVER_KINDS)
+def server_kind(request: pytest.FixtureRequest) -> str:
+    """Each server of AVP_TEST_SERVERS in turn; the TypeScript one needs its build (make build-ts)."""
+    return _runnable(str(request.param))
+
+
+@pytest.fixture(scope="session", params=["python", "typescript"])
+def both_servers(request: pytest.FixtureRequest, start_server: Callable[..., ServerProcess]) -> ServerProcess:
+    """Our two servers with their defaults (Python on SQLite, TypeScript in memory), for the tests of
+    what real HTTP clients send."""
+    return start_server(kind=_runnable(str(request.param)))
 
 
 @pytest.fixture(scope="session")

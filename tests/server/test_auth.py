@@ -34,10 +34,30 @@ def vault_status(api: Api, token: str) -> tuple[int, Any]:
 
 
 # --- challenge -------------------------------------------------------------------------------------
-def test_challenge_gives_fresh_32_byte_nonces(api: Api) -> None:
+def test_challenge_gives_fresh_self_authenticating_nonces(api: Api) -> None:
+    """Wire contract §4: version 1, issuedAt (ms), 32 random bytes, a 32-byte tag."""
     member = Member.new()
+    before = int(time.time() * 1000)
     first, second = api.nonce(member), api.nonce(member)
-    assert len(first) == 32 and len(second) == 32 and first != second
+    after = int(time.time() * 1000)
+    assert len(first) == 73 and len(second) == 73 and first != second
+    assert first[0] == 1
+    assert before - 5000 <= int.from_bytes(first[1:9], "big") <= after + 5000
+
+
+@pytest.mark.parametrize("where", [0, 1, 20, 41, 72], ids=["version", "issued", "random", "tag", "tag-end"])
+def test_tampered_nonce_is_401(api: Api, where: int) -> None:
+    member = Member.new()
+    nonce = bytearray(api.nonce(member))
+    nonce[where] ^= 0x01
+    assert error_code(api.token_response(member, bytes(nonce))) == (401, "unauthorized")
+
+
+def test_truncated_or_extended_nonce_is_401(api: Api) -> None:
+    member = Member.new()
+    nonce = api.nonce(member)
+    assert error_code(api.token_response(member, nonce[:-1])) == (401, "unauthorized")
+    assert error_code(api.token_response(member, nonce + b"\0")) == (401, "unauthorized")
 
 
 def test_challenge_accepts_any_32_bytes(api: Api) -> None:
@@ -241,3 +261,26 @@ def test_expired_nonce_is_401(start_server: Callable[..., Any]) -> None:
         nonce = api.nonce(member)
         time.sleep(1.2)
         assert error_code(api.token_response(member, nonce)) == (401, "unauthorized")
+
+
+@pytest.mark.internal
+def test_nonce_tag_matches_an_independent_hmac_of_the_documented_layout(
+    start_server: Callable[..., Any], tmp_path: Any
+) -> None:
+    """The nonce key is HKDF-SHA256(issuer seed, info "avp/challenge-nonce-key/v1"); the tag is
+    HMAC-SHA256 over the domain, the key and the first 41 bytes (checked with `cryptography`)."""
+    from cryptography.hazmat.primitives import hashes, hmac
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    seed = os.urandom(32)
+    key_file = tmp_path / "issuer.key"
+    key_file.write_text(base64.b64encode(seed).decode())
+    server = start_server(db="memory:", args=("--signing-key-file", str(key_file)))
+    key = HKDF(hashes.SHA256(), 32, salt=None, info=b"avp/challenge-nonce-key/v1").derive(seed)
+    with Api(server.url) as api:
+        member = Member.new()
+        nonce = api.nonce(member)
+        mac = hmac.HMAC(key, hashes.SHA256())
+        mac.update(b"avp/challenge-nonce/v1\x00" + base64.b64decode(member.id) + nonce[:41])
+        assert nonce[41:] == mac.finalize()
+        assert api.token_response(member, nonce).status_code == 200

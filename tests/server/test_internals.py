@@ -18,8 +18,8 @@ from typing import Callable, Optional, TypeVar
 import pytest
 import requests
 from avp.crypto import ed25519_public_key
-from avp.errors import DuplicateRepo, QuotaExceeded
-from avp.server.store import RepoRecord, Store, open_store
+from avp.errors import DuplicateRepo, QuotaExceeded, StorageFull
+from avp.server.store import Capacity, RepoRecord, Store, open_store
 
 from .api import Api, Member, b64, enc
 from .conftest import ServerProcess, free_port
@@ -94,6 +94,48 @@ def test_store_create_duplicate_and_quota(store: Store) -> None:
     assert store.load("c") is None
 
 
+def test_store_capacity_refuses_whole_writes_and_lets_shrinking_ones_through(store: Store) -> None:
+    first = record("a", 0, ("alice", "bob"))
+    size = len(first.manifest) + len(first.envelope)
+    store.capacity = Capacity(max_repos=2, max_member_entries=3, max_stored_bytes=2 * size + 4)
+    store.create_repo(first, "alice", 10)
+    with pytest.raises(StorageFull):  # a third member entry plus a second would make 4
+        store.create_repo(record("b", 0, ("carol", "dave")), "carol", 10)
+    assert store.load("b") is None
+    store.create_repo(record("b", 0, ("carol",)), "carol", 10)
+    with pytest.raises(StorageFull):
+        store.create_repo(record("c", 0, ("erin",)), "erin", 10)
+    bigger = RepoRecord("a", 1, 2, 0, first.manifest, "x" * 100, ("alice", "bob"))
+    with pytest.raises(StorageFull):
+        store.replace(first, bigger)
+    assert store.load("a") == first
+    smaller = record("a", 1, ("alice",), version=2)
+    assert store.replace(first, smaller) is True
+    store.capacity = Capacity(max_repos=1)  # lowered below the contents: shrinking still works
+    assert store.replace(smaller, record("a", 2, ("alice",), version=3)) is True
+
+
+def test_sqlite_usage_totals_are_computed_for_an_existing_database(workdir: Path) -> None:
+    from avp.server.store.sqlite import MIGRATIONS, SqliteStore
+
+    path = workdir / f"usage-{os.urandom(4).hex()}.sqlite3"
+    conn = sqlite3.connect(path)
+    for script in MIGRATIONS[:2]:
+        conn.executescript(script)
+    conn.execute("INSERT INTO repos VALUES ('r', 0, 1, 0, '{\"m\":1}', '{}')")
+    conn.execute("INSERT INTO repo_members VALUES ('alice', 'r')")
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    store = SqliteStore(str(path))
+    try:
+        store.migrate()
+        totals = store._conn().execute("SELECT repos, member_entries, stored_bytes FROM avp_usage").fetchone()
+        assert totals == (1, 1, len('{"m":1}') + len("{}"))
+    finally:
+        store.close()
+
+
 def test_store_concurrent_compare_and_set_has_one_winner(store: Store) -> None:
     base = record("race", 0, ("alice",))
     store.create_repo(base, "alice", 10)
@@ -101,14 +143,11 @@ def test_store_concurrent_compare_and_set_has_one_winner(store: Store) -> None:
     assert results.count(True) == 1
 
 
-def test_store_nonce_is_taken_once_and_only_by_its_key(store: Store) -> None:
+def test_store_nonce_is_used_once(store: Store) -> None:
     now = time.time()
-    store.add_nonce(b"n" * 32, "alice", now + 60, now)
-    store.add_nonce(b"e" * 32, "alice", now - 1, now)
-    assert store.take_nonce(b"n" * 32, "mallory", now) is False
-    assert store.take_nonce(b"e" * 32, "alice", now) is False  # expired
-    results = all_at_once(8, lambda _: store.take_nonce(b"n" * 32, "alice", now))
+    results = all_at_once(8, lambda _: store.use_nonce(b"n" * 32, now + 60, now))
     assert results.count(True) == 1
+    assert store.use_nonce(b"m" * 32, now + 60, now) is True
 
 
 def test_store_signing_seed_is_settled_once(store: Store) -> None:
@@ -142,7 +181,7 @@ def test_sqlite_group_commit_undoes_only_the_failing_write(workdir: Path) -> Non
     errors: list[BaseException] = []
 
     def failing(conn: sqlite3.Connection) -> None:
-        conn.execute("INSERT INTO nonces VALUES (?, ?, ?)", (b"f" * 32, "mallory", now + 60))
+        conn.execute("INSERT INTO used_nonces VALUES (?, ?)", (b"f" * 32, now + 60))
         raise DuplicateRepo("fails after writing")
 
     def write(i: int) -> None:
@@ -150,15 +189,15 @@ def test_sqlite_group_commit_undoes_only_the_failing_write(workdir: Path) -> Non
             if i == 5:
                 store._write(failing)
             else:
-                store.add_nonce(bytes([i]) * 32, f"m{i}", now + 60, now)
+                assert store.use_nonce(bytes([i]) * 32, now + 60, now)
         except DuplicateRepo as err:
             errors.append(err)
 
     all_at_once(12, write)
     try:
         assert len(errors) == 1
-        assert store.take_nonce(b"f" * 32, "mallory", now) is False
-        assert all(store.take_nonce(bytes([i]) * 32, f"m{i}", now) for i in range(12) if i != 5)
+        assert store.use_nonce(b"f" * 32, now + 60, now) is True  # the failed write left nothing
+        assert not any(store.use_nonce(bytes([i]) * 32, now + 60, now) for i in range(12) if i != 5)
     finally:
         store.close()
 

@@ -132,6 +132,20 @@ class QuotaExceeded(AvpError):
         self.retry_after = retry_after
 
 
+class RateLimited(QuotaExceeded):
+    """Too many requests from one client address (a server's token bucket; see ``Retry-After``)."""
+
+    code = "rate_limited"
+    status = 429
+
+
+class StorageFull(AvpError):
+    """The server holds as many repositories, member entries or bytes as it is configured to."""
+
+    code = "storage_full"
+    status = 507
+
+
 class ServerError(AvpError):
     """A 5xx from a server, or a status outside the protocol's table."""
 

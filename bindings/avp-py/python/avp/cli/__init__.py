@@ -32,7 +32,6 @@ EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 3
 #: each. The core install has none of them; a command that needs one names its extra.
 EXTRA_OF_MODULE: dict[str, str] = {
     "requests": "client",
-    "starlette": "server",
     "anyio": "server",
     "uvicorn": "server",
     "httptools": "server",

@@ -10,6 +10,30 @@ from typing import Any
 
 from avp.server.config import ENV, LOG_LEVELS, ServerConfig, from_env, to_env, with_values
 
+#: (Limits field, flag, help) of the integer limits; each also has its AVP_* variable (config.ENV).
+INT_LIMIT_FLAGS = (
+    ("max_body_bytes", "--max-body-bytes", "largest request body"),
+    ("max_repos_per_member", "--max-repos-per-member", "repos a member may be in"),
+    ("max_members_per_repo", "--max-members-per-repo", "members per repository"),
+    ("max_header_bytes", "--max-header-bytes", "request line + headers (431)"),
+    ("max_headers", "--max-headers", "headers per request (431)"),
+    ("header_timeout_seconds", "--header-timeout", "seconds to send the headers (408)"),
+    (
+        "min_body_bytes_per_second",
+        "--min-body-rate",
+        "bytes/s a body must keep beyond the header timeout (408)",
+    ),
+    ("idle_timeout_seconds", "--idle-timeout", "seconds an idle connection stays open"),
+    ("max_connections", "--max-connections", "open connections per process (503)"),
+    ("login_burst", "--login-burst", "login requests per address at once (429)"),
+    ("login_per_minute", "--login-per-minute", "login requests per address refilled per minute"),
+    ("create_burst", "--create-burst", "createRepo per address at once (429)"),
+    ("create_per_minute", "--create-per-minute", "createRepo per address refilled per minute"),
+    ("max_repos", "--max-repos", "repositories on this server (507)"),
+    ("max_member_entries", "--max-member-entries", "member entries of all repositories (507)"),
+    ("max_stored_bytes", "--max-stored-bytes", "manifest + envelope bytes stored (507)"),
+)
+
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
@@ -54,9 +78,8 @@ def register(subparsers: Any) -> None:
         metavar="PATH",
         help="file with the issuer's base64 Ed25519 seed",
     )
-    flag("limits.max_body_bytes", "--max-body-bytes", kind=int, help="largest request body")
-    flag("limits.max_repos_per_member", "--max-repos-per-member", kind=int, help="repos a member may be in")
-    flag("limits.max_members_per_repo", "--max-members-per-repo", kind=int, help="members per repository")
+    for name, option, text in INT_LIMIT_FLAGS:
+        flag(f"limits.{name}", option, kind=int, help=text)
     parser.set_defaults(func=run)
 
 
@@ -65,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
     from avp.server import logs
     from avp.server.app import app_from_env, create_app
+    from avp.server.http import GuardedHttpProtocol
     from avp.server.keys import load_seed
     from avp.server.store import open_store
 
@@ -94,6 +118,9 @@ def run(args: argparse.Namespace) -> int:
         "access_log": False,
         "server_header": False,
         "timeout_graceful_shutdown": 10,
+        "http": GuardedHttpProtocol,
+        "ws": "none",
+        "lifespan": "on",
     }
     if config.workers > 1:
         os.environ.update(to_env(config))

@@ -15,6 +15,24 @@ class Limits:
     max_members_per_repo: int = 256
     nonce_ttl_seconds: int = 120
     token_ttl_seconds: int = 3600
+    # Connections (avp.server.http): a head over these → 431, late head or body → 408.
+    max_header_bytes: int = 16384
+    max_headers: int = 100
+    header_timeout_seconds: int = 10
+    #: A body must arrive within header_timeout_seconds + its size / this rate.
+    min_body_bytes_per_second: int = 16384
+    idle_timeout_seconds: int = 10
+    #: Open connections per process; beyond it a new one gets 503 and is closed.
+    max_connections: int = 1000
+    # Per client address token buckets (avp.server.ratelimit): requests allowed at once, refill.
+    login_burst: int = 10000
+    login_per_minute: int = 6000
+    create_burst: int = 1000
+    create_per_minute: int = 600
+    # Global storage (507 storage_full beyond them).
+    max_repos: int = 1_000_000
+    max_member_entries: int = 10_000_000
+    max_stored_bytes: int = 10 * 1024**3
 
 
 def default_db() -> str:
@@ -52,6 +70,19 @@ ENV: tuple[tuple[str, str, type], ...] = (
     ("limits.max_members_per_repo", "AVP_MAX_MEMBERS_PER_REPO", int),
     ("limits.nonce_ttl_seconds", "AVP_NONCE_TTL_SECONDS", int),
     ("limits.token_ttl_seconds", "AVP_TOKEN_TTL_SECONDS", int),
+    ("limits.max_header_bytes", "AVP_MAX_HEADER_BYTES", int),
+    ("limits.max_headers", "AVP_MAX_HEADERS", int),
+    ("limits.header_timeout_seconds", "AVP_HEADER_TIMEOUT_SECONDS", int),
+    ("limits.min_body_bytes_per_second", "AVP_MIN_BODY_BYTES_PER_SECOND", int),
+    ("limits.idle_timeout_seconds", "AVP_IDLE_TIMEOUT_SECONDS", int),
+    ("limits.max_connections", "AVP_MAX_CONNECTIONS", int),
+    ("limits.login_burst", "AVP_LOGIN_BURST", int),
+    ("limits.login_per_minute", "AVP_LOGIN_PER_MINUTE", int),
+    ("limits.create_burst", "AVP_CREATE_BURST", int),
+    ("limits.create_per_minute", "AVP_CREATE_PER_MINUTE", int),
+    ("limits.max_repos", "AVP_MAX_REPOS", int),
+    ("limits.max_member_entries", "AVP_MAX_MEMBER_ENTRIES", int),
+    ("limits.max_stored_bytes", "AVP_MAX_STORED_BYTES", int),
 )
 
 

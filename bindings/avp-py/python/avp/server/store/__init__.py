@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
+
+from avp.errors import StorageFull
 
 
 @dataclass(frozen=True)
@@ -64,12 +66,72 @@ def roster_change(old: RepoRecord, new: RepoRecord) -> tuple[list[tuple[str, str
     return [(m, old.repo_id) for m in gone], [(m, old.repo_id) for m in added]
 
 
+@dataclass(frozen=True)
+class Capacity:
+    """Global storage bounds; a write that would pass one is refused whole (507 storage_full).
+    Stored size counts the characters of the manifest and envelope JSON texts (their bytes: the
+    texts are ASCII but for unknown manifest fields)."""
+
+    max_repos: int = 1_000_000
+    max_member_entries: int = 10_000_000
+    max_stored_bytes: int = 10 * 1024**3
+
+
+def usage_delta(old: Optional[RepoRecord], new: RepoRecord) -> tuple[int, int, int]:
+    """(repositories, member entries, stored size) that writing ``new`` over ``old`` adds."""
+    size = len(new.manifest) + len(new.envelope)
+    if old is None:
+        return 1, len(new.member_ids), size
+    return 0, len(new.member_ids) - len(old.member_ids), size - len(old.manifest) - len(old.envelope)
+
+
+#: The SQL stores' running totals: one row, updated in the transaction of each write.
+USAGE_MIGRATION = """
+    CREATE TABLE avp_usage (
+        id integer PRIMARY KEY CHECK (id = 1),
+        repos bigint NOT NULL,
+        member_entries bigint NOT NULL,
+        stored_bytes bigint NOT NULL
+    );
+    INSERT INTO avp_usage SELECT 1, (SELECT count(*) FROM repos), (SELECT count(*) FROM repo_members),
+        (SELECT coalesce(sum(length(manifest) + length(envelope)), 0) FROM repos)
+    """
+_ACCOUNT = (
+    "UPDATE avp_usage SET repos = repos + {p}, member_entries = member_entries + {p},"
+    " stored_bytes = stored_bytes + {p} WHERE id = 1 RETURNING repos, member_entries, stored_bytes"
+)
+
+
+def account(
+    run: Callable[[str, tuple[int, ...]], Sequence[Any]],
+    placeholder: str,
+    capacity: Capacity,
+    old: Optional[RepoRecord],
+    new: RepoRecord,
+) -> None:
+    """Add what writing ``new`` over ``old`` adds to the SQL totals (inside the write's transaction)
+    and raise StorageFull, which rolls the write back, when a total that grew is now over its bound."""
+    delta = usage_delta(old, new)
+    totals = run(_ACCOUNT.format(p=placeholder), delta)
+    check_capacity(capacity, (int(totals[0]), int(totals[1]), int(totals[2])), delta)
+
+
+def check_capacity(capacity: Capacity, totals: tuple[int, int, int], delta: tuple[int, int, int]) -> None:
+    bounds = (capacity.max_repos, capacity.max_member_entries, capacity.max_stored_bytes)
+    names = ("repositories", "member entries", "stored bytes")
+    for total, grew, bound, name in zip(totals, delta, bounds, names):
+        if grew > 0 and total > bound:
+            raise StorageFull("the server is full", detail=f"it holds at most {bound} {name}")
+
+
 class Store(abc.ABC):
     """What the server keeps. Implementations are thread-safe; all methods may block."""
 
     #: True when load() and pull() never wait (on a lock, the network or the disk beyond a page
     #: read), so the server may call them on its event loop instead of a worker thread.
     inline_reads: bool = False
+    #: Set by the server from its configuration before the first write.
+    capacity: Capacity = Capacity()
 
     @abc.abstractmethod
     def migrate(self) -> None:
@@ -83,12 +145,9 @@ class Store(abc.ABC):
         """The persisted issuer seed; ``candidate`` is stored first when there is none yet."""
 
     @abc.abstractmethod
-    def add_nonce(self, nonce: bytes, member_id: str, expires_at: float, now: float) -> None:
-        """Record a challenge nonce (and, now and then, forget the expired ones)."""
-
-    @abc.abstractmethod
-    def take_nonce(self, nonce: bytes, member_id: str, now: float) -> bool:
-        """Atomically delete an unexpired nonce issued for ``member_id``; False when there is none."""
+    def use_nonce(self, nonce_id: bytes, expires_at: float, now: float) -> bool:
+        """Record a login nonce as used until ``expires_at``, atomically: False when it already
+        was. Now and then forgets the expired records and gives their space back."""
 
     @abc.abstractmethod
     def create_repo(self, record: RepoRecord, creator: str, max_repos_per_member: int) -> None:

@@ -6,7 +6,7 @@ import threading
 from typing import Optional
 
 from avp.errors import DuplicateRepo, QuotaExceeded
-from avp.server.store import PullView, RepoRecord, Store
+from avp.server.store import PullView, RepoRecord, Store, check_capacity, usage_delta
 
 
 class MemoryStore(Store):
@@ -15,9 +15,11 @@ class MemoryStore(Store):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._seed: Optional[bytes] = None
-        self._nonces: dict[bytes, tuple[str, float]] = {}
+        self._used_nonces: dict[bytes, float] = {}
         self._repos: dict[str, RepoRecord] = {}
         self._repos_of: dict[str, set[str]] = {}
+        #: repositories, member entries, stored size (see Capacity)
+        self._usage = (0, 0, 0)
 
     def migrate(self) -> None:
         pass
@@ -31,18 +33,13 @@ class MemoryStore(Store):
                 self._seed = candidate
             return self._seed
 
-    def add_nonce(self, nonce: bytes, member_id: str, expires_at: float, now: float) -> None:
+    def use_nonce(self, nonce_id: bytes, expires_at: float, now: float) -> bool:
         with self._lock:
-            if len(self._nonces) % 1024 == 1023:
-                self._nonces = {n: v for n, v in self._nonces.items() if v[1] > now}
-            self._nonces[nonce] = (member_id, expires_at)
-
-    def take_nonce(self, nonce: bytes, member_id: str, now: float) -> bool:
-        with self._lock:
-            entry = self._nonces.get(nonce)
-            if entry is None or entry[0] != member_id or entry[1] <= now:
+            if len(self._used_nonces) % 1024 == 1023:
+                self._used_nonces = {n: e for n, e in self._used_nonces.items() if e > now}
+            if nonce_id in self._used_nonces:
                 return False
-            del self._nonces[nonce]
+            self._used_nonces[nonce_id] = expires_at
             return True
 
     def create_repo(self, record: RepoRecord, creator: str, max_repos_per_member: int) -> None:
@@ -51,6 +48,7 @@ class MemoryStore(Store):
                 raise DuplicateRepo("repository already exists")
             if len(self._repos_of.get(creator, ())) >= max_repos_per_member:
                 raise QuotaExceeded("too many repositories for this member", retry_after=60)
+            self._grow(usage_delta(None, record))
             self._repos[record.repo_id] = record
             self._index(record, ())
 
@@ -74,9 +72,15 @@ class MemoryStore(Store):
             current = self._repos.get(old.repo_id)
             if current is None or current.rev != old.rev:
                 return False
+            self._grow(usage_delta(old, new))
             self._repos[new.repo_id] = new
             self._index(new, old.member_ids)
             return True
+
+    def _grow(self, delta: tuple[int, int, int]) -> None:
+        totals = (self._usage[0] + delta[0], self._usage[1] + delta[1], self._usage[2] + delta[2])
+        check_capacity(self.capacity, totals, delta)
+        self._usage = totals
 
     def _index(self, record: RepoRecord, old_members: tuple[str, ...]) -> None:
         for member in old_members:

@@ -20,7 +20,7 @@ from concurrent.futures import Future
 from typing import Any, Callable, Optional, TypeVar
 
 from avp.errors import DuplicateRepo, QuotaExceeded
-from avp.server.store import PullView, RepoRecord, Store, repo_row, roster_change
+from avp.server.store import USAGE_MIGRATION, PullView, RepoRecord, Store, account, repo_row, roster_change
 
 try:
     import fcntl
@@ -31,6 +31,7 @@ T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
 #: Most writes one transaction takes (bounds the latency a batch adds to its first write).
 _BATCH = 64
+_INCREMENTAL = 2
 
 #: Versioned schema: migration N (1-based) upgrades user_version N-1 to N. Append, never edit.
 MIGRATIONS: tuple[str, ...] = (
@@ -53,6 +54,13 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX repo_members_repo ON repo_members (repo_id);
     """,
+    # Challenges are self-authenticating (avp.server.nonces): only used nonces are kept.
+    """
+    DROP TABLE nonces;
+    CREATE TABLE used_nonces (id BLOB PRIMARY KEY, expires_at REAL NOT NULL) WITHOUT ROWID;
+    CREATE INDEX used_nonces_expiry ON used_nonces (expires_at);
+    """,
+    USAGE_MIGRATION,
 )
 
 _INSERT_REPO = (
@@ -92,6 +100,8 @@ class SqliteStore(Store):
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA busy_timeout = 30000")
+        # A checkpoint truncates the WAL back to this size (a burst of writes may grow it).
+        conn.execute("PRAGMA journal_size_limit = 16777216")
         with self._all_lock:
             self._all.append(conn)
         return conn
@@ -192,6 +202,13 @@ class SqliteStore(Store):
         if mode.lower() != "wal":
             raise RuntimeError(f"SQLite refused WAL mode for {self.path} (got {mode})")
 
+        conn = self._conn()
+        if conn.execute("PRAGMA auto_vacuum").fetchone()[0] != _INCREMENTAL:
+            # Sweeps give space back (incremental_vacuum) only in this mode; an existing file
+            # switches with one VACUUM, once.
+            conn.execute(f"PRAGMA auto_vacuum = {_INCREMENTAL}")
+            conn.execute("VACUUM")
+
         def upgrade(conn: sqlite3.Connection) -> None:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
@@ -221,24 +238,31 @@ class SqliteStore(Store):
 
         return self._write(settle)
 
-    def add_nonce(self, nonce: bytes, member_id: str, expires_at: float, now: float) -> None:
-        def add(conn: sqlite3.Connection) -> None:
-            conn.execute("INSERT INTO nonces VALUES (?, ?, ?)", (nonce, member_id, expires_at))
+    def use_nonce(self, nonce_id: bytes, expires_at: float, now: float) -> bool:
+        swept = []
+
+        def use(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute("INSERT OR IGNORE INTO used_nonces VALUES (?, ?)", (nonce_id, expires_at))
             self._nonce_writes += 1  # only the writer thread runs jobs
             if self._nonce_writes % 1024 == 0:
-                conn.execute("DELETE FROM nonces WHERE expires_at <= ?", (now,))
-
-        self._write(add)
-
-    def take_nonce(self, nonce: bytes, member_id: str, now: float) -> bool:
-        def take(conn: sqlite3.Connection) -> bool:
-            cursor = conn.execute(
-                "DELETE FROM nonces WHERE nonce = ? AND member_id = ? AND expires_at > ?",
-                (nonce, member_id, now),
-            )
+                conn.execute("DELETE FROM used_nonces WHERE expires_at <= ?", (now,))
+                swept.append(True)
             return cursor.rowcount == 1
 
-        return self._write(take)
+        used = self._write(use)
+        if swept:
+            self._reclaim()
+        return used
+
+    def sweep(self, now: float) -> None:
+        """Forget every expired used nonce now and give the space back."""
+        self._write(lambda conn: conn.execute("DELETE FROM used_nonces WHERE expires_at <= ?", (now,)))
+        self._reclaim()
+
+    def _reclaim(self) -> None:
+        """Give the pages freed by a sweep back to the file system and truncate the WAL. A script,
+        because a pragma statement frees one page per step and execute() steps it once."""
+        self._conn().executescript("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")
 
     def create_repo(self, record: RepoRecord, creator: str, max_repos_per_member: int) -> None:
         def create(conn: sqlite3.Connection) -> None:
@@ -251,6 +275,7 @@ class SqliteStore(Store):
             conn.executemany(
                 "INSERT INTO repo_members VALUES (?, ?)", [(m, record.repo_id) for m in record.member_ids]
             )
+            self._account(conn, None, record)
 
         self._write(create)
 
@@ -277,6 +302,10 @@ class SqliteStore(Store):
             gone, added = roster_change(old, new)
             conn.executemany("DELETE FROM repo_members WHERE member_id = ? AND repo_id = ?", gone)
             conn.executemany("INSERT INTO repo_members VALUES (?, ?)", added)
+            self._account(conn, old, new)
             return True
 
         return self._write(compare_and_set)
+
+    def _account(self, conn: sqlite3.Connection, old: Optional[RepoRecord], new: RepoRecord) -> None:
+        account(lambda sql, args: conn.execute(sql, args).fetchone(), "?", self.capacity, old, new)

@@ -1,0 +1,3 @@
+module avp-actor-go
+
+go 1.24
