@@ -4,10 +4,10 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
-TS_SERVER := interop/servers/typescript
+TS_SERVER := interop/implementations/typescript
 NODE_VERIFIER := interop/verifiers/node
-GO_ACTOR := interop/clients/go
-JAVA_ACTOR := interop/clients/java
+GO_ACTOR := interop/implementations/go
+JAVA_ACTOR := interop/implementations/java
 # Maven flags; `make test-java MVN_FLAGS=-o` runs offline once ~/.m2 holds the pinned plugins
 MVN_FLAGS ?=
 

@@ -16,6 +16,7 @@ import sys
 import time
 from typing import Any, Callable, Optional
 
+import envelope
 import nacl.bindings
 import nacl.signing
 from avp import crypto
@@ -203,7 +204,20 @@ def run(quick: bool) -> list[dict[str, Any]]:
             entry["avp_gbps"] = size / (entry["avp_us"] / 1e6) / 1e9
             for peer in entry["peers"].values():
                 peer["gbps"] = size / (peer["us"] / 1e6) / 1e9
+
+    for count, inner in ((1000, n(20)), (100_000, 1)):
+        for name, avp_fn, peers in envelope.cases(count):
+            row(name, avp_fn, peers, inner)
     return rows
+
+
+def memory_rows(count: int = 100_000) -> list[dict[str, Any]]:
+    """Peak extra RSS while opening ``count`` alts, per implementation (see benchmarks/envelope.py)."""
+    out = []
+    for which in ("avp", "plain"):
+        peak, size = envelope.peak_extra_memory(count, which)
+        out.append({"implementation": which, "alts": count, "peakBytes": peak, "plaintextBytes": size})
+    return out
 
 
 def _goal(operation: str, peer: str) -> Optional[float]:
@@ -211,6 +225,8 @@ def _goal(operation: str, peer: str) -> Optional[float]:
         return PEER_GOAL
     if operation.startswith(("seal_payload", "open_payload")):
         return PAYLOAD_GOAL
+    if operation.startswith(("seal_envelope", "open_envelope")):
+        return envelope.goal(operation, peer)
     return GOALS.get(operation)
 
 
@@ -229,6 +245,19 @@ def render(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def render_memory(rows: list[dict[str, Any]]) -> str:
+    lines = []
+    for r in rows:
+        ratio = r["peakBytes"] / r["plaintextBytes"]
+        goal = f"  (goal <= {envelope.MEMORY_GOAL:.1f}x{'' if ratio <= envelope.MEMORY_GOAL else ' !'})"
+        lines.append(
+            f"peak extra memory, open_envelope {r['alts']:,} alts, {r['implementation']:5}: "
+            f"{r['peakBytes'] / 2**20:7.1f} MiB = {ratio:.2f}x the plaintext "
+            f"({r['plaintextBytes'] / 2**20:.1f} MiB)" + (goal if r["implementation"] == "avp" else "")
+        )
+    return "\n".join(lines)
+
+
 def _fmt(us: float, gbps: Optional[float]) -> str:
     if gbps is not None:
         return f"{gbps:.2f} GB/s"
@@ -241,10 +270,13 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run, noisier)")
     args = parser.parse_args(argv)
     rows = run(args.quick)
+    memory = memory_rows()
     if args.json:
-        print(json.dumps({"schemaVersion": 1, "python": sys.version.split()[0], "rows": rows}, indent=2))
+        document = {"schemaVersion": 1, "python": sys.version.split()[0], "rows": rows, "memory": memory}
+        print(json.dumps(document, indent=2))
     else:
         print(render(rows))
+        print(render_memory(memory))
     return 0
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 REPO = Path(__file__).resolve().parents[1]
-TS_MAIN = REPO / "interop" / "servers" / "typescript" / "dist" / "main.js"
+TS_MAIN = REPO / "interop" / "implementations" / "typescript" / "dist" / "main.js"
 #: The flood measures storage, not the login rate limit.
 ENV = {"AVP_LOGIN_BURST": "100000000", "AVP_LOGIN_PER_MINUTE": "100000000", "AVP_LOG_LEVEL": "warning"}
 

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import Connection, Member, create_repo, envelope, free_port, login, request
 
 ROOT = Path(__file__).resolve().parent.parent
-TS_MAIN = ROOT / "interop" / "servers" / "typescript" / "dist" / "main.js"
+TS_MAIN = ROOT / "interop" / "implementations" / "typescript" / "dist" / "main.js"
 BIG_ENVELOPE_BYTES = 1_400_000  # raw ciphertext; ~1.9 MB as base64 JSON, under the 2 MiB body limit
 
 

@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 [ -x "$PY" ] || PY=python3
-TS=${TS:-interop/servers/typescript}
+TS=${TS:-interop/implementations/typescript}
 STAGE=target/docker
 SUITE=bookworm
 # the legacy builder: the engine here has no BuildKit

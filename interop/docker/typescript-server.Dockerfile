@@ -10,7 +10,7 @@ COPY app /app
 WORKDIR /app
 ARG VERSION
 LABEL org.opencontainers.image.title="avp-typescript-server" org.opencontainers.image.version="${VERSION}"
-# HOST, PORT and AVP_DB as in interop/servers/typescript/README.md; SQLite on the volume.
+# HOST, PORT and AVP_DB as in interop/implementations/typescript/README.md; SQLite on the volume.
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8787 AVP_DB=/data/avp.sqlite3
 USER avp
 VOLUME /data

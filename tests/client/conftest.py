@@ -37,7 +37,7 @@ def avp_command() -> list[str]:
 
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-TS_SERVER = REPO_ROOT / "interop" / "servers" / "typescript" / "dist" / "main.js"
+TS_SERVER = REPO_ROOT / "interop" / "implementations" / "typescript" / "dist" / "main.js"
 
 
 class ServerProcess:

@@ -14,6 +14,7 @@ from avp.interop.launcher import RunningServer, Unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = ROOT / "interop" / "implementations.toml"
+LAX_SERVER = ROOT / "tests" / "fixtures" / "lax_server.py"
 
 
 def avp(*args: str, cwd: Path = ROOT, timeout: float = 240) -> subprocess.CompletedProcess[str]:
@@ -63,3 +64,19 @@ def python_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningS
 @pytest.fixture(scope="session")
 def typescript_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     yield from _server("typescript", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def lax_url() -> Iterator[str]:
+    """The lax server fixture (tests/fixtures/lax_server.py) on a free port: its URL."""
+    proc = subprocess.Popen([sys.executable, str(LAX_SERVER)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("listening on "), line
+        yield line.split()[-1]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from avp.errors import BadRequest
 from avp.interop import containers, registry
 from avp.interop.launcher import free_port
 from docker.types import Mount
@@ -91,7 +90,7 @@ role = "client"
 language = "python"
 version = "auto"
 [implementation.client]
-command = ["{{python}}", "-m", "avp.interop.actor"]
+command = ["{{python}}", "-m", "avp.interop.python_actor"]
 """
     )
     return path
@@ -251,7 +250,7 @@ def test_registry_entries_without_a_command(tmp_path: Path) -> None:
     for table in ('[implementation.server]\nready = "/"', '[implementation.client]\ndocker_image = "x"'):
         role = "server" if "server" in table else "client"
         path.write_text(f'schema = 1\n[[implementation]]\nname = "a"\nrole = "{role}"\n{table}\n')
-        with pytest.raises(BadRequest, match="command"):
+        with pytest.raises(registry.RegistryError, match="command"):
             registry.load(path)
 
 

@@ -49,7 +49,7 @@ def test_small_matrix_across_implementations(tmp_path: Path) -> None:
         "--scenario",
         "4.adversarial.*",
         "--scenario",
-        "vectors.aad",
+        "vectors/aad",
     )
     assert out.returncode == 0, out.stdout + out.stderr
     doc = load_report(tmp_path)
@@ -57,10 +57,10 @@ def test_small_matrix_across_implementations(tmp_path: Path) -> None:
     scenario_columns = {c["column"] for c in cases if c["kind"] == "scenario"}
     assert len(scenario_columns) == 8  # 2 x 2 client assignments x 2 servers
     assert {c["id"] for c in cases} == {
-        "6.lifecycle.two-members",
-        "6.lifecycle.three-members",
-        "4.adversarial.replayed-envelope",
-        "vectors.aad",
+        "spec/6.lifecycle.two-members",
+        "spec/6.lifecycle.three-members",
+        "spec/4.adversarial.replayed-envelope",
+        "vectors/aad",
     }
     assert all(c["outcome"] == "pass" for c in cases), [c for c in cases if c["outcome"] != "pass"]
     assert {i["name"]: i["available"] for i in doc["implementations"]} == {"python": True, "typescript": True}
@@ -88,21 +88,22 @@ def test_failure_against_a_broken_server_is_reported(python_server: RunningServe
             "--report-dir",
             str(tmp_path),
             "--scenario",
-            "5.1.refresh-tokens.shared",
+            "spec/5.1.refresh-tokens.shared",
             "--scenario",
-            "5.manifest.passthrough",
+            "wire/5.manifest.passthrough",
         )
     assert out.returncode == 1, out.stdout + out.stderr
     doc = load_report(tmp_path)
     by_id = {c["id"]: c for c in doc["cases"]}
-    shared = by_id["5.1.refresh-tokens.shared"]
+    shared = by_id["spec/5.1.refresh-tokens.shared"]
     assert shared["outcome"] == "fail" and shared["step"] == "server manifest"
     assert shared["expected"] == "shareRefreshTokens: true" and shared["transcript"]
     rerun = shared["details"]["httpRerun"]  # re-played through a recording proxy for diagnosis
     assert rerun["outcome"] == "fail"
     assert any(e.get("via") == "proxy" and e["request"]["path"] == "/v1/repos" for e in rerun["transcript"])
-    assert by_id["5.manifest.passthrough"]["outcome"] == "fail"
+    assert by_id["wire/5.manifest.passthrough"]["outcome"] == "fail"
     assert "FAIL" in out.stdout and doc["summary"]["ok"] is False
+    assert doc["summary"]["line"].startswith("spec 0/2") and doc["summary"]["line"] in out.stdout
 
 
 def test_missing_client_is_unavailable_not_a_pass(python_server: RunningServer, tmp_path: Path) -> None:
@@ -126,14 +127,14 @@ def test_missing_client_is_unavailable_not_a_pass(python_server: RunningServer, 
         "--report-dir",
         str(tmp_path / "r"),
         "--scenario",
-        "6.lifecycle.two-members",
+        "spec/6.lifecycle.two-members",
     )
     assert out.returncode == 1
     doc = load_report(tmp_path / "r")
     outcomes = {c["column"]: c["outcome"] for c in doc["cases"]}
     assert outcomes[f"python+python@{python_server.url}"] == "pass"
     ghost = [c for c in doc["cases"] if "ghost" in c["column"]]
-    assert len(ghost) == 3 and all(c["outcome"] == "skipped" and "unavailable" in c["reason"] for c in ghost)
+    assert len(ghost) == 3 and all(c["outcome"] == "skip" and "unavailable" in c["reason"] for c in ghost)
     assert {i["name"]: i["available"] for i in doc["implementations"]}["ghost"] is False
 
 

@@ -27,7 +27,7 @@ from .api import Api
 
 EXTERNAL = os.environ.get("AVP_TEST_SERVER_URL")
 REPO = Path(__file__).resolve().parents[2]
-TS_MAIN = REPO / "interop" / "servers" / "typescript" / "dist" / "main.js"
+TS_MAIN = REPO / "interop" / "implementations" / "typescript" / "dist" / "main.js"
 #: The servers the cross-server probes (test_exhaustion, test_client_shapes, test_java_client) start:
 #: AVP_TEST_SERVERS=python,typescript (the default; "python" alone skips the other). Both servers read
 #: the same AVP_* variables.

@@ -637,6 +637,163 @@ def check_step(c: dict[str, Any], doc: dict[str, Any]) -> None:
             raise Mismatch(f"unknown check {kind!r}")
 
 
+# --- payload plaintext (payload-parse.json): the standard library's json, rules re-stated here --------
+ALT_TYPES = ("MICROSOFT", "COOKIE", "SESSION", "OFFLINE")
+ALT_KNOWN = ("uuid", "username", "accessToken", "type", "lastUsed", "refreshToken", "expiresAt")
+ALT_KNOWN += ("lastUsedBy", "bans", "ban", "sourceClient", "sourceUser")
+MAX_DEPTH = 32
+
+
+class RawNumber(str):
+    """A JSON number kept as written; ``integer`` when it has no fraction and no exponent."""
+
+    @property
+    def integer(self) -> bool:
+        return not any(ch in self for ch in ".eE")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise Rejected("invalid_encoding")
+        out[key] = value
+    return out
+
+
+def _no_constant(_name: str) -> Any:
+    raise Rejected("invalid_encoding")
+
+
+def _check_tree(value: Any, depth: int) -> None:
+    """Depth limit, and no lone surrogate (``json`` turns a lone ``\\ud800`` into one)."""
+    if isinstance(value, str) and not isinstance(value, RawNumber):
+        if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+            raise Rejected("invalid_encoding")
+    elif isinstance(value, (dict, list)):
+        if depth > MAX_DEPTH:
+            raise Rejected("invalid_encoding")
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            _check_tree(key, depth)
+            _check_tree(item, depth + 1)
+
+
+def strict_json(data: bytes) -> Any:
+    try:
+        text = data.decode("utf-8")  # refuses overlong forms, encoded surrogates, cut sequences
+        value = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_no_constant,
+            parse_int=RawNumber,
+            parse_float=RawNumber,
+        )
+    except (UnicodeDecodeError, json.JSONDecodeError):  # a BOM is a JSONDecodeError too
+        raise Rejected("invalid_encoding") from None
+    _check_tree(value, 1)
+    return value
+
+
+def payload_counter(value: Any, optional: bool = False) -> Optional[int]:
+    if optional and value is None:
+        return None
+    if not isinstance(value, RawNumber):
+        raise Rejected("invalid_encoding")
+    if not value.integer or not 0 <= int(value) <= MAX_COUNTER:
+        raise Rejected("counter_out_of_range")
+    return int(value)
+
+
+def payload_text(value: Any, optional: bool = False) -> Optional[str]:
+    if (optional and value is None) or (isinstance(value, str) and not isinstance(value, RawNumber)):
+        return value
+    raise Rejected("invalid_encoding")
+
+
+def _json_value(value: Any) -> str:
+    """Minified JSON of a parsed value, numbers as written."""
+    if isinstance(value, RawNumber):
+        return str(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_json_value(k)}:{_json_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_json_value(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _ban(obj: Any) -> str:
+    if not isinstance(obj, dict) or not isinstance(obj.get("banned"), bool):
+        raise Rejected("invalid_encoding")
+    fields = [
+        ("banned", _json_value(obj["banned"])),
+        ("observedAt", str(payload_counter(obj.get("observedAt")))),
+        ("source", _json_value(payload_text(obj.get("source")))),
+        ("detail", _json_value(payload_text(obj.get("detail")))),
+    ]
+    by = payload_text(obj.get("observedBy"), True)
+    if by is not None:
+        fields.append(("observedBy", _json_value(by)))
+    return "{" + ",".join(f'"{k}":{v}' for k, v in fields) + "}"
+
+
+def _alt(obj: Any, share_refresh_tokens: bool) -> str:
+    if not isinstance(obj, dict):
+        raise Rejected("invalid_encoding")
+    members = [f"{_json_value(k)}:{_json_value(v)}" for k, v in obj.items() if k not in ALT_KNOWN]
+    for key in ("uuid", "username", "accessToken"):
+        members.append(f'"{key}":{_json_value(payload_text(obj.get(key)))}')
+    if obj.get("type") not in ALT_TYPES:
+        raise Rejected("invalid_encoding")
+    members.append(f'"type":"{obj["type"]}"')
+    members.append(f'"lastUsed":{payload_counter(obj.get("lastUsed"))}')
+    refresh = payload_text(obj.get("refreshToken"), True)
+    expires = payload_counter(obj.get("expiresAt"), True)
+    if share_refresh_tokens and refresh is not None:
+        members.append(f'"refreshToken":{_json_value(refresh)}')
+    if share_refresh_tokens and expires is not None:
+        members.append(f'"expiresAt":{expires}')
+    for key in ("lastUsedBy", "sourceClient", "sourceUser"):
+        value = payload_text(obj.get(key), True)
+        if value is not None:
+            members.append(f'"{key}":{_json_value(value)}')
+    bans = obj.get("bans")
+    if bans is not None and not isinstance(bans, dict):
+        raise Rejected("invalid_encoding")
+    written = {server: _ban(ban) for server, ban in (bans or {}).items()}
+    if obj.get("ban") is not None:
+        legacy = _ban(obj["ban"])
+        written.setdefault("unknown", legacy)  # an explicit "unknown" entry wins
+        bans = written
+    if bans is not None:
+        members.append('"bans":{' + ",".join(f"{_json_value(k)}:{v}" for k, v in written.items()) + "}")
+    return "{" + ",".join(members) + "}"
+
+
+def payload_canonical(plaintext: bytes, share_refresh_tokens: bool) -> tuple[str, int, int]:
+    """(serialization, payloadVersion, alt count) of a payload, or Rejected."""
+    doc = strict_json(plaintext)
+    if not isinstance(doc, dict) or not isinstance(doc.get("alts"), list):
+        raise Rejected("invalid_encoding")
+    alts = [_alt(a, share_refresh_tokens) for a in doc["alts"]]
+    version = payload_counter(doc.get("payloadVersion"))
+    return '{"alts":[' + ",".join(alts) + f'],"payloadVersion":{version}}}', int(version or 0), len(alts)
+
+
+def check_payload_parse(c: dict[str, Any], _doc: dict[str, Any]) -> None:
+    has_text = "plaintextUtf8" in c
+    expect(has_text != ("plaintextHex" in c), "exactly one of plaintextUtf8 and plaintextHex")
+    plaintext = c["plaintextUtf8"].encode() if has_text else bytes.fromhex(c["plaintextHex"])
+    if c["verdict"] == "reject":
+        _must_fail(lambda: payload_canonical(plaintext, True), c["expectedError"])
+        return
+    expect(c["verdict"] == "accept", "verdict")
+    canonical, version, count = payload_canonical(plaintext, True)
+    expect((version, count) == (c["payloadVersion"], c["altCount"]), "payloadVersion and altCount")
+    expect(canonical == c["canonicalUtf8"], "canonicalUtf8")
+    expect(payload_canonical(plaintext, False)[0] == c["strippedUtf8"], "strippedUtf8")
+
+
 #: file id -> (case list, checker) for every file this verifier knows.
 CHECKERS: dict[str, list[tuple[str, Checker]]] = {
     "aad": [("cases", check_aad)],
@@ -649,6 +806,7 @@ CHECKERS: dict[str, list[tuple[str, Checker]]] = {
     "challenge": [("cases", check_challenge)],
     "payload-aead": [("cases", check_payload)],
     "payload-aead-sizes": [("cases", check_sizes)],
+    "payload-parse": [("cases", check_payload_parse)],
     "key-wrap": [("cases", check_key_wrap)],
     "federation": [("tokens", check_token), ("uris", check_uri), ("decodeOracles", check_oracle)],
     "negative": [("cases", check_negative)],

@@ -27,7 +27,7 @@ from avp.crypto import ed25519_sign
 from .conftest import VECTORS
 
 TRANSCRIPT = json.loads((VECTORS / "transcript.json").read_text(encoding="utf-8"))
-TS_SERVER = VECTORS.parent / "interop" / "servers" / "typescript" / "dist" / "main.js"
+TS_SERVER = VECTORS.parent / "interop" / "implementations" / "typescript" / "dist" / "main.js"
 #: Answers whose bytes depend on the server's signing key.
 KEYED_ROUTES = ("/.well-known/jwks.json", "/v1/key-binding")
 

@@ -3,28 +3,18 @@
 use avp_crypto::Error;
 use pyo3::prelude::*;
 
-fn class_name(e: &Error) -> &'static str {
-    match e {
-        Error::InvalidTag => "InvalidTag",
-        Error::InvalidPassphrase => "InvalidPassphrase",
-        Error::InvalidKey(_) => "InvalidKey",
-        Error::UnsupportedScheme(_) => "UnsupportedScheme",
-        Error::InvalidEncoding(_) => "InvalidEncoding",
-        Error::CounterOutOfRange(_) => "CounterOutOfRange",
-        Error::InvalidAddress(_) => "InvalidAddress",
-        _ => "AvpError",
-    }
-}
-
-/// Build the `avp.errors` exception for `e`.
+/// Build the `avp.errors` exception for `e`: the class registered for `e.code()` in
+/// `avp.errors.BY_CODE`. There is no fallback: a code without a class raises `KeyError` (the
+/// drift test `tests/test_error_codes.py` keeps the crate's codes and the classes in step).
 pub fn to_py(py: Python<'_>, e: &Error) -> PyErr {
     match py
         .import("avp.errors")
-        .and_then(|m| m.getattr(class_name(e)))
+        .and_then(|m| m.getattr("BY_CODE"))
+        .and_then(|by_code| by_code.get_item(e.code()))
         .and_then(|cls| cls.call1((e.to_string(),)))
     {
         Ok(exc) => PyErr::from_value(exc),
-        Err(import_failure) => import_failure,
+        Err(lookup_failure) => lookup_failure,
     }
 }
 

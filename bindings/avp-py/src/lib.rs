@@ -2,6 +2,7 @@
 //! inputs are any bytes-like object, outputs are `bytes`; errors are the classes of `avp.errors`.
 
 mod buffers;
+mod envelope;
 mod errors;
 mod federation;
 mod identity;
@@ -16,5 +17,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     wrapped::register(m)?;
     federation::register(m)?;
     identity::register(m)?;
+    envelope::register(m)?;
     Ok(())
 }

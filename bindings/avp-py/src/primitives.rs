@@ -24,7 +24,7 @@ fn header_aad(
 }
 
 /// Run `work` on `len` bytes, with the GIL released when they are at least `RELEASE_GIL_AT`.
-fn gil_released_if_large<T: Send>(
+pub fn gil_released_if_large<T: Send>(
     py: Python<'_>,
     len: usize,
     work: impl FnOnce() -> T + Send,

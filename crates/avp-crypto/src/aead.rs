@@ -42,6 +42,13 @@ pub fn seal(k: &[u8; 32], iv: &[u8; IV_LEN], aad: &[u8], plaintext: &[u8]) -> Ve
     out
 }
 
+/// Encrypt `buf` in place and append the tag (no second buffer: large payloads).
+pub fn seal_in_place(k: &[u8; 32], iv: &[u8; IV_LEN], aad: &[u8], buf: &mut Vec<u8>) {
+    key(k)
+        .seal_in_place_append_tag(Nonce::assume_unique_for_key(*iv), Aad::from(aad), buf)
+        .expect("AES-GCM input within limits");
+}
+
 /// Decrypt `ciphertext ‖ tag` into `out` (exactly `ciphertext.len() - 16` bytes). On failure
 /// `out` is zeroed so no unauthenticated plaintext survives.
 pub fn open_into(
@@ -82,6 +89,27 @@ pub fn open(k: &[u8; 32], iv: &[u8; IV_LEN], aad: &[u8], ciphertext: &[u8]) -> R
     Ok(out)
 }
 
+/// Decrypt `ciphertext ‖ tag` in place (no second buffer: large payloads). On success `buf`
+/// is truncated to the plaintext; on failure it is zeroed.
+pub fn open_in_place(k: &[u8; 32], iv: &[u8; IV_LEN], aad: &[u8], buf: &mut Vec<u8>) -> Result<()> {
+    if buf.len() < TAG_LEN {
+        return Err(Error::InvalidTag);
+    }
+    let opened = key(k)
+        .open_in_place(Nonce::assume_unique_for_key(*iv), Aad::from(aad), buf)
+        .map(|plaintext| plaintext.len());
+    match opened {
+        Ok(n) => {
+            buf.truncate(n);
+            Ok(())
+        }
+        Err(_) => {
+            buf.fill(0);
+            Err(Error::InvalidTag)
+        }
+    }
+}
+
 /// Check an IV slice is 12 bytes.
 pub fn iv_from_slice(iv: &[u8]) -> Result<[u8; IV_LEN]> {
     iv.try_into()
@@ -114,6 +142,22 @@ mod tests {
         assert_eq!(open(&k, &iv, &aad, &bad), Err(Error::InvalidTag));
         assert_eq!(open(&k, &iv, b"", &ct), Err(Error::InvalidTag));
         assert_eq!(open(&k, &iv, &aad, &ct[..15]), Err(Error::InvalidTag));
+        let mut sealed_in_place = pt.clone();
+        seal_in_place(&k, &iv, &aad, &mut sealed_in_place);
+        assert_eq!(sealed_in_place, ct);
+        let mut in_place = ct.clone();
+        open_in_place(&k, &iv, &aad, &mut in_place).unwrap();
+        assert_eq!(in_place, pt);
+        let mut tampered = bad.clone();
+        assert_eq!(
+            open_in_place(&k, &iv, &aad, &mut tampered),
+            Err(Error::InvalidTag)
+        );
+        assert!(tampered.iter().all(|&b| b == 0));
+        assert_eq!(
+            open_in_place(&k, &iv, &aad, &mut ct[..15].to_vec()),
+            Err(Error::InvalidTag)
+        );
     }
 
     #[test]

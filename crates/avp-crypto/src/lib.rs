@@ -8,6 +8,7 @@ pub mod aead;
 pub mod binding;
 pub mod ed25519;
 pub mod encoding;
+pub mod envelope;
 pub mod error;
 pub mod federation;
 pub mod hkdf;
@@ -15,6 +16,8 @@ pub mod identity;
 pub mod payload;
 pub mod rand;
 pub mod secret;
+pub mod strict_json;
+pub mod vault_payload;
 pub mod wrap;
 pub mod x25519;
 
@@ -25,6 +28,7 @@ pub use secret::Secret32;
 /// HKDF: for test vectors only. Reusing an IV under one key, or an ephemeral key, breaks
 /// confidentiality.
 pub mod hazmat {
+    pub use crate::envelope::seal_envelope_with_iv;
     pub use crate::hkdf::{hkdf_sha256_expand, hkdf_sha256_extract};
     pub use crate::identity::{seal_deterministic as seal_identity_deterministic, slot_key};
     pub use crate::identity::{SlotNonces, Unlock};

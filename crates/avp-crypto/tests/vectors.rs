@@ -11,6 +11,7 @@ use avp_crypto::encoding::{b64decode_strict, b64encode, b64url_decode_strict, b6
 use avp_crypto::federation::{self, InviteRequest, RepoLocator};
 use avp_crypto::identity::{Identity, Unlock};
 use avp_crypto::payload::{self, Header};
+use avp_crypto::vault_payload::{parse_payload, write_payload};
 use avp_crypto::wrap::{self, WrappedKey};
 use avp_crypto::{aad, aead, binding, ed25519, hkdf, x25519, Error, Secret32};
 use serde_json::{json, Value};
@@ -641,6 +642,46 @@ fn check_step(c: &Value, doc: &Value) -> Outcome {
     Ok(())
 }
 
+fn plaintext_of(c: &Value) -> Result<Vec<u8>, String> {
+    match (c.get("plaintextUtf8"), c.get("plaintextHex")) {
+        (Some(_), None) => Ok(s(c, "plaintextUtf8")?.as_bytes().to_vec()),
+        (None, Some(_)) => hx(c, "plaintextHex"),
+        _ => Err("exactly one of plaintextUtf8 and plaintextHex".into()),
+    }
+}
+
+fn check_payload_parse(c: &Value, _: &Value) -> Outcome {
+    let plaintext = plaintext_of(c)?;
+    match s(c, "verdict")? {
+        "accept" => {
+            let on = parse_payload(plaintext.clone(), true).map_err(refused)?;
+            let off = parse_payload(plaintext, false).map_err(refused)?;
+            let version = on.payload_version;
+            expect(
+                c["payloadVersion"].as_u64() == Some(version),
+                "payloadVersion",
+            )?;
+            expect(
+                c["altCount"].as_u64() == Some(on.alts.len() as u64),
+                "altCount",
+            )?;
+            expect(
+                write_payload(&on.alts, version, true) == s(c, "canonicalUtf8")?.as_bytes(),
+                "canonicalUtf8",
+            )?;
+            expect(
+                write_payload(&off.alts, version, false) == s(c, "strippedUtf8")?.as_bytes(),
+                "strippedUtf8",
+            )
+        }
+        "reject" => must_fail(
+            parse_payload(plaintext, true).map(drop),
+            s(c, "expectedError")?,
+        ),
+        other => Err(format!("unknown verdict {other:?}")),
+    }
+}
+
 type Checker = fn(&Value, &Value) -> Outcome;
 
 fn checkers(id: &str) -> Option<Vec<(&'static str, Checker)>> {
@@ -656,6 +697,7 @@ fn checkers(id: &str) -> Option<Vec<(&'static str, Checker)>> {
         "challenge" => one(check_challenge),
         "payload-aead" => one(check_payload),
         "payload-aead-sizes" => one(check_sizes),
+        "payload-parse" => one(check_payload_parse),
         "key-wrap" => one(check_key_wrap),
         "federation" => Some(vec![
             ("tokens", check_token as Checker),
@@ -741,6 +783,14 @@ fn tampered_cases_are_caught() {
     let unknown_op = find(&mut negative, "payload/bit-flipped-body");
     unknown_op["op"] = json!("payload-encrypt");
     assert!(check_negative(unknown_op, &Value::Null).is_err());
+
+    let mut parse = load("payload-parse.json");
+    let every = find(&mut parse, "accept/every-field");
+    every["strippedUtf8"] = every["canonicalUtf8"].clone();
+    assert!(check_payload_parse(every, &Value::Null).is_err());
+    let duplicate = find(&mut parse, "reject/duplicate/alt-uuid");
+    duplicate["verdict"] = json!("accept");
+    assert!(check_payload_parse(duplicate, &Value::Null).is_err());
 
     let mut transcript = load("transcript.json");
     transcript["secrets"]["plaintexts"]["v3"] = json!("{}");

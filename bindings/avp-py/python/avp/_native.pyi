@@ -178,3 +178,122 @@ def hazmat_identity_slot_key(
     iterations: int = 3,
     parallelism: int = 1,
 ) -> bytes: ...
+
+# --- the payload model and the envelope (src/envelope.rs) ---------------------------------------------
+__all__ += [
+    "ALT_TYPES",
+    "LEGACY_BAN_SERVER",
+    "AltAccount",
+    "BanInfo",
+    "hazmat_seal_envelope",
+    "open_envelope",
+    "parse_alts",
+    "parse_payload",
+    "payload_json",
+    "seal_envelope",
+]
+
+ALT_TYPES: Final[list[str]]
+LEGACY_BAN_SERVER: Final[str]
+
+@final
+class BanInfo:
+    def __new__(
+        cls, banned: bool, observed_at: int, source: str, detail: str, observed_by: Optional[str] = None
+    ) -> Self: ...
+    @staticmethod
+    def from_dict(obj: Any, where: str = "ban") -> BanInfo: ...
+    @property
+    def banned(self) -> bool: ...
+    @property
+    def observed_at(self) -> int: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def detail(self) -> str: ...
+    @property
+    def observed_by(self) -> Optional[str]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+
+@final
+class AltAccount:
+    def __new__(
+        cls,
+        uuid: str,
+        username: str,
+        access_token: str,
+        type: str,
+        last_used: int,
+        refresh_token: Optional[str] = None,
+        expires_at: Optional[int] = None,
+        last_used_by: Optional[str] = None,
+        bans: Optional[Mapping[str, BanInfo]] = None,
+        source_client: Optional[str] = None,
+        source_user: Optional[str] = None,
+        extra: Optional[Mapping[str, Any]] = None,
+    ) -> Self: ...
+    @staticmethod
+    def from_dict(obj: Any, where: str = "alt") -> AltAccount: ...
+    @property
+    def uuid(self) -> str: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def access_token(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def last_used(self) -> int: ...
+    @property
+    def refresh_token(self) -> Optional[str]: ...
+    @property
+    def expires_at(self) -> Optional[int]: ...
+    @property
+    def last_used_by(self) -> Optional[str]: ...
+    @property
+    def bans(self) -> Optional[dict[str, BanInfo]]: ...
+    @property
+    def source_client(self) -> Optional[str]: ...
+    @property
+    def source_user(self) -> Optional[str]: ...
+    @property
+    def extra(self) -> dict[str, Any]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def without_refresh_credentials(self) -> AltAccount: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+
+def parse_alts(data: Buffer | str, where: str = "alts") -> list[AltAccount]: ...
+def parse_payload(plaintext: Buffer, share_refresh_tokens: bool = True) -> tuple[list[AltAccount], int]: ...
+def payload_json(
+    alts: Iterable[AltAccount], payload_version: int, share_refresh_tokens: bool = True
+) -> bytes: ...
+def seal_envelope(
+    data_key: Buffer,
+    repo_id: str,
+    payload_version: int,
+    key_epoch: int,
+    alts: Iterable[AltAccount],
+    share_refresh_tokens: bool,
+) -> tuple[str, str]: ...
+def hazmat_seal_envelope(
+    data_key: Buffer,
+    repo_id: str,
+    payload_version: int,
+    key_epoch: int,
+    alts: Iterable[AltAccount],
+    share_refresh_tokens: bool,
+    *,
+    iv: Buffer,
+) -> tuple[str, str]: ...
+def open_envelope(
+    data_key: Buffer,
+    repo_id: str,
+    payload_version: int,
+    key_epoch: int,
+    iv: str,
+    ciphertext: str,
+    share_refresh_tokens: bool,
+) -> tuple[list[AltAccount], int]: ...

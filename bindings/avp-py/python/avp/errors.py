@@ -97,6 +97,13 @@ class MethodNotAllowed(AvpError):
     status = 405
 
 
+class RequestTimeout(AvpError):
+    """The request's headers or body did not arrive in time; the server closed the connection."""
+
+    code = "request_timeout"
+    status = 408
+
+
 class DuplicateRepo(AvpError):
     code = "duplicate_repo"
     status = 409
@@ -119,6 +126,13 @@ class VersionConflict(AvpError):
 class TooLarge(AvpError):
     code = "too_large"
     status = 413
+
+
+class HeadersTooLarge(AvpError):
+    """The request line and headers were over the server's limit; the connection was closed."""
+
+    code = "headers_too_large"
+    status = 431
 
 
 class QuotaExceeded(AvpError):
@@ -151,6 +165,13 @@ class ServerError(AvpError):
 
     code = "server_error"
     status = 500
+
+
+class Overloaded(AvpError):
+    """The server refused a new connection beyond its open-connection cap; retry later."""
+
+    code = "overloaded"
+    status = 503
 
 
 # --- client-side defences and transport -------------------------------------------------------------

@@ -15,15 +15,16 @@ a newer client loses nothing.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
+from avp import _native
 from avp.errors import AvpError, CounterOutOfRange, InvalidEncoding, ProtocolError
 
 MAX_COUNTER = 2**53 - 1
-ALT_TYPES = ("MICROSOFT", "COOKIE", "SESSION", "OFFLINE")
+ALT_TYPES: tuple[str, ...] = tuple(_native.ALT_TYPES)
 #: The key under which a legacy single ``ban`` object is read (spec §5: ``{"unknown": ban}``).
-LEGACY_BAN_SERVER = "unknown"
+LEGACY_BAN_SERVER: str = _native.LEGACY_BAN_SERVER
 
 
 def loads_strict(data: bytes | str, error: type[AvpError] = InvalidEncoding) -> Any:
@@ -115,138 +116,11 @@ def check_counter(value: Any, name: str, error: type[AvpError] = ProtocolError) 
 
 
 # --- payload plaintext (spec §5) -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BanInfo:
-    """A ban observation of one alt on one game server."""
-
-    banned: bool
-    observed_at: int
-    source: str
-    detail: str
-    observed_by: Optional[str] = None
-
-    @classmethod
-    def from_dict(cls, obj: Any, where: str = "ban") -> BanInfo:
-        r = _Reader(obj, where, InvalidEncoding)
-        return cls(
-            banned=r.flag("banned"),
-            observed_at=r.counter("observedAt"),
-            source=r.text("source"),
-            detail=r.text("detail"),
-            observed_by=r.opt_text("observedBy"),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "banned": self.banned,
-            "observedAt": self.observed_at,
-            "source": self.source,
-            "detail": self.detail,
-        }
-        if self.observed_by is not None:
-            out["observedBy"] = self.observed_by
-        return out
-
-
-_ALT_FIELDS = (
-    "uuid",
-    "username",
-    "accessToken",
-    "type",
-    "lastUsed",
-    "refreshToken",
-    "expiresAt",
-    "lastUsedBy",
-    "bans",
-    "ban",
-    "sourceClient",
-    "sourceUser",
-)
-
-
-@dataclass(frozen=True)
-class AltAccount:
-    """One shared game account. Optional fields are ``None`` when absent (or null) in the JSON.
-
-    ``extra`` keeps fields this version does not know, so they survive a read-modify-write.
-    """
-
-    uuid: str
-    username: str
-    access_token: str
-    type: str
-    last_used: int
-    refresh_token: Optional[str] = None
-    #: Expiry of ``access_token`` in epoch ms; None (absent) or 0 means unknown.
-    expires_at: Optional[int] = None
-    last_used_by: Optional[str] = None
-    #: Ban records keyed by game-server id; a legacy single ``ban`` is read as ``{"unknown": ban}``.
-    bans: Optional[Mapping[str, BanInfo]] = None
-    source_client: Optional[str] = None
-    source_user: Optional[str] = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_dict(cls, obj: Any, where: str = "alt") -> AltAccount:
-        r = _Reader(obj, where, InvalidEncoding)
-        alt_type = r.text("type")
-        if alt_type not in ALT_TYPES:
-            raise InvalidEncoding(f"{where}.type must be one of {', '.join(ALT_TYPES)}", detail=alt_type)
-        bans: Optional[dict[str, BanInfo]] = None
-        raw_bans = r.obj.get("bans")
-        if raw_bans is not None:
-            if not isinstance(raw_bans, dict):
-                raise InvalidEncoding(f"{where}.bans must be an object or null")
-            bans = {k: BanInfo.from_dict(v, f"{where}.bans[{k!r}]") for k, v in raw_bans.items()}
-        legacy = r.obj.get("ban")
-        if legacy is not None:
-            bans = dict(bans or {})
-            # An explicit "unknown" entry in the new map wins over the legacy field.
-            bans.setdefault(LEGACY_BAN_SERVER, BanInfo.from_dict(legacy, f"{where}.ban"))
-        return cls(
-            uuid=r.text("uuid"),
-            username=r.text("username"),
-            access_token=r.text("accessToken"),
-            type=alt_type,
-            last_used=r.counter("lastUsed"),
-            refresh_token=r.opt_text("refreshToken"),
-            expires_at=r.opt_counter("expiresAt"),
-            last_used_by=r.opt_text("lastUsedBy"),
-            bans=bans,
-            source_client=r.opt_text("sourceClient"),
-            source_user=r.opt_text("sourceUser"),
-            extra=r.unknown(_ALT_FIELDS),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form (camelCase); absent optional fields are omitted, ``bans`` replaces ``ban``."""
-        out: dict[str, Any] = dict(self.extra)
-        out.update(
-            uuid=self.uuid,
-            username=self.username,
-            accessToken=self.access_token,
-            type=self.type,
-            lastUsed=self.last_used,
-        )
-        optional = {
-            "refreshToken": self.refresh_token,
-            "expiresAt": self.expires_at,
-            "lastUsedBy": self.last_used_by,
-            "sourceClient": self.source_client,
-            "sourceUser": self.source_user,
-        }
-        out.update({k: v for k, v in optional.items() if v is not None})
-        if self.bans is not None:
-            out["bans"] = {k: v.to_dict() for k, v in self.bans.items()}
-        return out
-
-    def without_refresh_credentials(self) -> AltAccount:
-        """This alt with ``refreshToken`` and ``expiresAt`` removed (refresh-token policy off)."""
-        if self.refresh_token is None and self.expires_at is None:
-            return self
-        return replace(self, refresh_token=None, expires_at=None)
+# AltAccount and BanInfo are native classes: their rules (types, counters, duplicate keys, depth,
+# legacy ``ban``, kept unknown fields) live in the Rust core, the one parser and serializer of the
+# payload (crates/avp-crypto/src/vault_payload.rs). Both have ``from_dict``/``to_dict``.
+AltAccount = _native.AltAccount
+BanInfo = _native.BanInfo
 
 
 def shares_refresh_tokens(policy: Any) -> bool:
@@ -263,10 +137,7 @@ def apply_refresh_policy(alts: Sequence[AltAccount], policy: Any) -> list[AltAcc
 
 def alts_from_json(data: bytes | str) -> list[AltAccount]:
     """Parse a JSON array of alts (a user's file, or the ``alts`` of a payload)."""
-    value = loads_strict(data)
-    if not isinstance(value, list):
-        raise InvalidEncoding("an alt list must be a JSON array")
-    return [AltAccount.from_dict(item, f"alts[{i}]") for i, item in enumerate(value)]
+    return _native.parse_alts(data, "alts")
 
 
 @dataclass(frozen=True)
@@ -278,14 +149,11 @@ class VaultPayload:
 
     @classmethod
     def from_json(cls, data: bytes) -> VaultPayload:
-        r = _Reader(loads_strict(data), "payload", InvalidEncoding)
-        alts = tuple(AltAccount.from_dict(a, f"payload.alts[{i}]") for i, a in enumerate(r.array("alts")))
-        return cls(alts=alts, payload_version=r.counter("payloadVersion"))
+        alts, version = _native.parse_payload(data)
+        return cls(tuple(alts), version)
 
     def to_json(self) -> bytes:
-        return dumps_compact(
-            {"alts": [a.to_dict() for a in self.alts], "payloadVersion": self.payload_version}
-        )
+        return _native.payload_json(self.alts, self.payload_version)
 
 
 # --- wire bodies (spec §4, §6) ---------------------------------------------------------------------

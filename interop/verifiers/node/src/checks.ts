@@ -8,6 +8,7 @@ import { publicKey, signMessage, strictVerify } from "./ed25519";
 import { b64, b64url, expand, hex, sha256, strictB64, strictB64url } from "./encoding";
 import { expect, Mismatch, mustFail, Rejected } from "./errors";
 import { openIdentity } from "./identity";
+import { canonicalPayload } from "./payload";
 import {
   aad,
   canonicalJson,
@@ -160,6 +161,20 @@ function checkIdentity(c: Case): void {
   }
 }
 
+function checkPayloadParse(c: Case): void {
+  expect(("plaintextUtf8" in c) !== ("plaintextHex" in c), "exactly one of plaintextUtf8 and plaintextHex");
+  const plaintext = "plaintextUtf8" in c ? new TextEncoder().encode(c.plaintextUtf8) : hex(c.plaintextHex);
+  if (c.verdict === "reject") {
+    mustFail(() => canonicalPayload(plaintext, true), c.expectedError);
+    return;
+  }
+  expect(c.verdict === "accept", "verdict");
+  const on = canonicalPayload(plaintext, true);
+  expect(on.payloadVersion === c.payloadVersion && on.altCount === c.altCount, "payloadVersion and altCount");
+  expect(on.json === c.canonicalUtf8, "canonicalUtf8");
+  expect(canonicalPayload(plaintext, false).json === c.strippedUtf8, "strippedUtf8");
+}
+
 const NEGATIVE_OPS: Record<string, (c: Case) => unknown> = {
   "payload-decrypt": (c) =>
     openPayload(strictB64(c.keyB64), c.repoId, c.payloadVersion, c.keyEpoch, strictB64(c.ivB64), strictB64(c.ciphertextB64)),
@@ -281,6 +296,7 @@ const CHECKERS: Record<string, [string, Checker][]> = {
   challenge: [["cases", checkChallenge]],
   "payload-aead": [["cases", checkPayload]],
   "payload-aead-sizes": [["cases", checkSizes]],
+  "payload-parse": [["cases", checkPayloadParse]],
   "key-wrap": [["cases", checkKeyWrap]],
   federation: [
     ["tokens", checkToken],

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
-from avp import crypto, federation
+from avp import _native, crypto, federation
 from avp.client import defences
 from avp.client.store import RepoState
 from avp.client.transport import path_segment
@@ -94,27 +94,37 @@ class _Current:
     data_key: bytes
 
 
-def open_envelope(envelope: EncryptedEnvelope, data_key: bytes) -> VaultPayload:
-    """Decrypt an envelope with a data key (the AAD is rebuilt from the envelope header)."""
-    plaintext = crypto.open_payload(
+def open_envelope(
+    envelope: EncryptedEnvelope, data_key: bytes, share_refresh_tokens: bool = True
+) -> VaultPayload:
+    """Decrypt and parse an envelope in one native call (the AAD is rebuilt from the envelope
+    header); with ``share_refresh_tokens`` False the alts come without refresh credentials."""
+    alts, version = _native.open_envelope(
         data_key,
         envelope.repo_id,
         envelope.payload_version,
         envelope.key_epoch,
-        crypto.b64decode_strict(envelope.iv, 12),
-        crypto.b64decode_strict(envelope.ciphertext),
+        envelope.iv,
+        envelope.ciphertext,
+        share_refresh_tokens,
     )
-    return VaultPayload.from_json(plaintext)
+    return VaultPayload(tuple(alts), version)
 
 
 def seal_envelope(
-    data_key: bytes, repo_id: str, payload_version: int, key_epoch: int, alts: Sequence[AltAccount]
+    data_key: bytes,
+    repo_id: str,
+    payload_version: int,
+    key_epoch: int,
+    alts: Sequence[AltAccount],
+    share_refresh_tokens: bool = True,
 ) -> EncryptedEnvelope:
-    plaintext = VaultPayload(tuple(alts), payload_version).to_json()
-    iv, ciphertext = crypto.seal_payload(data_key, repo_id, payload_version, key_epoch, plaintext)
-    return EncryptedEnvelope(
-        repo_id, payload_version, key_epoch, crypto.b64encode(iv), crypto.b64encode(ciphertext)
+    """Serialize and seal in one native call; with ``share_refresh_tokens`` False the refresh
+    credentials are not written (the policy applied on encrypt)."""
+    iv, ciphertext = _native.seal_envelope(
+        data_key, repo_id, payload_version, key_epoch, alts, share_refresh_tokens
     )
+    return EncryptedEnvelope(repo_id, payload_version, key_epoch, iv, ciphertext)
 
 
 class Repository:
@@ -333,7 +343,7 @@ class Repository:
                     f"the server served a second envelope for version {envelope.payload_version}"
                 )
         defences.check_envelope(manifest, envelope)
-        payload = open_envelope(envelope, data_key)
+        payload = open_envelope(envelope, data_key, policy_on)
         if state is not None and state.manifest is not None:
             for member in fresh:  # the roster is not signed in AVP 0.4: make additions visible
                 self._progress(f"new member in {self.address}: {member}")
@@ -363,8 +373,9 @@ class Repository:
         manifest = current.manifest
         policy_on = manifest.share_refresh_tokens is True
         new_version = manifest.payload_version + 1
-        kept = apply_refresh_policy(alts, policy_on)
-        envelope = seal_envelope(current.data_key, self.repo_id, new_version, manifest.key_epoch, kept)
+        envelope = seal_envelope(
+            current.data_key, self.repo_id, new_version, manifest.key_epoch, alts, policy_on
+        )
         answer = PushResponse.from_dict(
             self._post(
                 "push",
@@ -381,7 +392,7 @@ class Repository:
                 raise ProtocolError("the server accepted the push at other counters than the ones sent")
             pushed = replace(manifest, payload_version=new_version)
             self._commit(pushed, envelope, current.data_key, policy_on, {})
-            self.snapshot = self._snapshot(pushed, kept, policy_on, unchanged=False)
+            self.snapshot = self._snapshot(pushed, alts, policy_on, unchanged=False)
         return PushResult(answer.accepted, answer.conflict, answer.payload_version, answer.key_epoch)
 
     def update(
@@ -514,9 +525,7 @@ class Repository:
         new_key = crypto.generate_data_key()
         new_epoch, new_version = manifest.key_epoch + 1, manifest.payload_version + 1
         policy_on = manifest.share_refresh_tokens is True
-        envelope = seal_envelope(
-            new_key, self.repo_id, new_version, new_epoch, apply_refresh_policy(snapshot.alts, policy_on)
-        )
+        envelope = seal_envelope(new_key, self.repo_id, new_version, new_epoch, snapshot.alts, policy_on)
         self._progress(f"re-wrapping a new data key to {len(remaining)} member(s)")
         wrapped = crypto.wrap_key_many(new_key, recipients)
         rewrapped = [
@@ -585,8 +594,8 @@ class Repository:
         policy_on = state.share_refresh_tokens if state is not None else False
         for data_key in self.held_data_keys().values():
             try:
-                payload = open_envelope(envelope, data_key)
+                payload = open_envelope(envelope, data_key, policy_on)
             except InvalidTag:
                 continue
-            return apply_refresh_policy(payload.alts, policy_on)
+            return list(payload.alts)
         raise InvalidTag("no data key held for this repository opens the envelope")

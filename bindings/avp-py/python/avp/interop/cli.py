@@ -10,11 +10,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from avp.cli import EXIT_FAILURES, EXIT_OK, EXIT_USAGE, add_json_flag
+from avp.cli import EXIT_ERROR, EXIT_FAILURES, EXIT_OK, EXIT_USAGE, add_json_flag
+from avp.interop.observe import command as observe_command
 
 if TYPE_CHECKING:
-    from avp.interop import registry
-    from avp.interop.model import CaseResult
+    from avp.interop import registry, runner
+    from avp.interop.model import Case, CaseResult
 
 # The runner, the suite and the scenarios are imported by the commands, not here: building the
 # ``avp`` parser imports this module, and ``avp --help`` should not pay for them.
@@ -54,7 +55,7 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         metavar="GLOB",
-        help="only case ids matching (repeatable), e.g. '6.push.*'",
+        help="only case ids matching (repeatable), e.g. 'spec/6.push.*'",
     )
     run.add_argument(
         "--exclude", action="append", default=[], metavar="GLOB", help="skip case ids matching (repeatable)"
@@ -65,7 +66,7 @@ def register(subparsers: Any) -> None:
     run.add_argument(
         "--dry-run", action="store_true", help="print the plan (columns and case count) and start nothing"
     )
-    run.add_argument("--strict", action="store_true", help="a SHOULD that is not met counts as a failure")
+    add_level_flag(run)
     run.add_argument(
         "--report-dir",
         type=Path,
@@ -103,10 +104,18 @@ def register(subparsers: Any) -> None:
     conf.add_argument(
         "--exclude", action="append", default=[], metavar="GLOB", help="skip check ids matching (repeatable)"
     )
-    conf.add_argument("--strict", action="store_true", help="a SHOULD that is not met counts as a failure")
+    add_level_flag(conf)
     conf.add_argument("--workers", type=int, default=2, help="checks run in parallel (default 2)")
     add_json_flag(conf)
     conf.set_defaults(func=cmd_conformance)
+
+    obs = sub.add_parser(
+        "observe",
+        help="judge a client from its HTTP traffic: run it against a server through a recording proxy",
+    )
+    add_level_flag(obs)
+    observe_command.configure(obs)
+    obs.set_defaults(func=observe_command.run)
 
     lst = sub.add_parser(
         "list", help="the registry's implementations, the scenarios and the conformance checks"
@@ -114,6 +123,16 @@ def register(subparsers: Any) -> None:
     lst.add_argument("--registry", type=Path, help="implementations file")
     add_json_flag(lst)
     lst.set_defaults(func=cmd_list)
+
+
+def add_level_flag(parser: Any) -> None:
+    parser.add_argument(
+        "--level",
+        choices=("spec", "hardening", "all"),
+        default="all",
+        help="which levels' failures make the exit status 1 (default all; 'spec' for a server we did "
+        "not write: only AVP 0.4's MUSTs)",
+    )
 
 
 def _registry(path: Any) -> tuple[list[registry.Implementation], Any]:
@@ -129,7 +148,11 @@ def _registry(path: Any) -> tuple[list[registry.Implementation], Any]:
 def cmd_run(args: argparse.Namespace) -> int:
     from avp.interop import report, runner
 
-    impls, path = _registry(args.registry)
+    try:
+        impls, path = _registry(args.registry)
+    except ValueError as err:  # a RegistryError: the file, not the servers, is at fault
+        print(f"error: registry: {err}", file=sys.stderr)
+        return EXIT_USAGE
     if path is None:
         print(
             "no interop/implementations.toml here or above: playing the built-in Python entries",
@@ -144,7 +167,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         exclude=args.exclude,
         fail_fast=args.fail_fast,
         dry_run=args.dry_run,
-        strict=args.strict,
+        level=args.level,
         report_dir=args.report_dir,
         seed=runner.DEFAULT_SEED if args.seed is None else args.seed,
         workers=runner.env_workers() if args.workers is None else args.workers,
@@ -159,12 +182,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
     if args.dry_run:
-        plan = {"columns": result.columns, "implementations": result.implementations, "notes": result.notes}
+        plan = {
+            "columns": [c.to_json() for c in result.columns],
+            "implementations": [i.to_json() for i in result.implementations],
+            "notes": result.notes,
+        }
         if getattr(args, "json", False):
             print(json.dumps(plan, indent=1))
         else:
             for col in result.columns:
-                print(col["key"], "(self-pair)" if col["selfPair"] else "")
+                print(col.key, "(self-pair)" if col.self_pair else "")
             print(*result.notes, sep="\n")
         return EXIT_OK
     paths = report.write_all(result, args.report_dir)
@@ -174,54 +201,57 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(report.terminal_matrix(result))
         summary = report.results_json(result)["summary"]
         print(
-            f"\n{summary['total']} cases in {result.duration_s:.1f} s: pass {summary['pass']}, "
-            f"fail {summary['fail']}, warn {summary['warn']}, unsupported {summary['unsupported']}, "
-            f"skipped {summary['skipped']}"
+            f"{summary['total']} cases in {result.duration_s:.1f} s: "
+            + ", ".join(f"{o} {summary[o]}" for o in ("pass", "fail", "unsupported", "skip", "error"))
         )
         print(f"reports: {paths['json']}, {paths['junit']}, {paths['html']}, {paths['pairs']}/")
+    return exit_status(result)
+
+
+def exit_status(result: runner.RunResult) -> int:
+    """3: a bug of the runner showed up; 1: a failure of a level ``--level`` counts; else 0."""
+    if result.errored:
+        return EXIT_ERROR
     return EXIT_FAILURES if result.failed else EXIT_OK
 
 
 def cmd_conformance(args: argparse.Namespace) -> int:
-    from avp.interop import conformance, launcher, runner
-    from avp.interop.model import Outcome
+    """The conformance suite alone against one server by URL: the same engine, cases and report
+    entry points as ``run``, one column, no clients."""
+    from avp.interop import conformance, launcher, report, runner
 
     url = args.url.rstrip("/")
-    try:
-        discovery = launcher.probe(url + "/.well-known/avp", timeout=5.0)
-    except Exception as err:  # any failure to reach it is reported the same way
-        print(f"error: {url}/.well-known/avp did not answer with a JSON object: {err}", file=sys.stderr)
-        discovery = {}
-    started = time.perf_counter()
+    started_at, t0 = time.time(), time.perf_counter()
+    discovery = launcher.discovery(url)
+    extensions = launcher.extensions(url, discovery)
     results = conformance.run_suite(
         url,
-        discovery,
-        strict=args.strict,
-        column=url,
         select=lambda cid: runner.selected(cid, args.scenario, args.exclude),
         workers=args.workers,
+        discovery=discovery,
+        extensions=extensions,
     )
-    failed = any(r.outcome is Outcome.FAIL for r in results)
+    status = runner.ImplementationStatus(url, "server", "unknown", "unknown", url=url, extensions=extensions)
+    result = runner.RunResult(
+        results, [status], [], started_at, time.perf_counter() - t0, "-", args.level, []
+    )
     if getattr(args, "json", False):
-        print(json.dumps({"url": url, "ok": not failed, "checks": [r.to_json() for r in results]}))
+        print(json.dumps(report.results_json(result)))
     else:
         for r in results:
             print(_line(r))
-        counts = {o.value: sum(r.outcome is o for r in results) for o in Outcome}
-        print(
-            f"\n{len(results)} checks in {time.perf_counter() - started:.1f} s: "
-            + ", ".join(f"{k} {v}" for k, v in counts.items())
-        )
-    return EXIT_FAILURES if failed else EXIT_OK
+        print(f"\nextensions offered: {', '.join(sorted(extensions)) or 'none'}")
+        print(report.level_line(results))
+    return exit_status(result)
 
 
 def _line(r: CaseResult) -> str:
     from avp.interop import report
     from avp.interop.model import Outcome
 
-    line = f"{report.SYMBOL[r.outcome.value]:5} {r.case_id:42} [{r.level.value}] {r.summary}"
-    if r.step:
-        line += f"\n      step {r.step}: expected {r.expected}; actual {r.actual}"
+    line = f"{report.SYMBOL[r.outcome.value]:5} {r.case_id:46} [{r.level.value}] {r.summary}"
+    if r.outcome in (Outcome.FAIL, Outcome.ERROR):
+        line += "\n      " + report.problem_line(r)
     elif r.reason and r.outcome is not Outcome.PASS:
         line += f"\n      {r.reason}"
     return line
@@ -231,7 +261,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     from avp.interop import conformance
     from avp.interop.scenarios import SCENARIOS
 
-    impls, path = _registry(args.registry)
+    try:
+        impls, path = _registry(args.registry)
+    except ValueError as err:  # a RegistryError
+        print(f"error: registry: {err}", file=sys.stderr)
+        return EXIT_USAGE
     data = {
         "registry": str(path) if path else None,
         "implementations": [
@@ -239,10 +273,18 @@ def cmd_list(args: argparse.Namespace) -> int:
             for i in impls
         ],
         "scenarios": [
-            {"id": s.id, "level": s.level.value, "actors": s.actors, "summary": s.summary} for s in SCENARIOS
+            {
+                "id": s.id,
+                "level": s.level.value,
+                "needs": sorted(s.needs),
+                "actors": s.actors,
+                "requirement": s.requirement,
+            }
+            for s in SCENARIOS
         ],
         "conformance": [
-            {"id": c.id, "level": c.level.value, "summary": c.summary} for c in conformance.CHECKS
+            {"id": c.id, "level": c.level.value, "needs": sorted(c.needs), "requirement": c.requirement}
+            for c in conformance.CHECKS
         ],
     }
     if getattr(args, "json", False):
@@ -253,8 +295,13 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"  {i.name:12} {i.role:7} {i.language:11} {i.notes}")
     print(f"\nscenarios ({len(SCENARIOS)}):")
     for s in SCENARIOS:
-        print(f"  {s.id:46} [{s.level.value}] {s.summary}")
+        print(f"  {s.id:50} [{_level(s)}] {s.requirement}")
     print(f"\nconformance checks ({len(conformance.CHECKS)}):")
     for c in conformance.CHECKS:
-        print(f"  {c.id:46} [{c.level.value}] {c.summary}")
+        print(f"  {c.id:50} [{_level(c)}] {c.requirement}")
     return EXIT_OK
+
+
+def _level(case: Case[Any]) -> str:
+    """``hardening``, or ``extension: jwks`` with the extensions a case needs."""
+    return case.level.value + (": " + ", ".join(sorted(case.needs)) if case.needs else "")

@@ -7,12 +7,13 @@ import html
 from collections import OrderedDict
 from typing import Any
 
-LABEL = {"pass": "pass", "fail": "FAIL", "warn": "warn", "unsupported": "unsup.", "skipped": "skip"}
+LABEL = {"pass": "pass", "fail": "FAIL", "unsupported": "unsup.", "skip": "skip", "error": "ERROR"}
 TITLES = {
     "scenario": "Scenarios — columns are client+client@server "
     "(alice and carol on the first client, bob on the second)",
-    "conformance": "Server conformance (black-box, every MUST of the wire contract)",
+    "conformance": "Server conformance (black-box; each row with its level: spec, hardening, extension)",
     "vectors": "Vectors — each client checks every file with its own crypto",
+    "observe": "Client traffic judged by observe (client@server)",
 }
 CSS = """
 body{font:14px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#1d2330}
@@ -25,11 +26,11 @@ th{background:#f2f4f7;font-weight:600;white-space:nowrap}
 th.row{text-align:left;font-family:ui-monospace,monospace;font-weight:500}
 td{text-align:center;font-size:12px;font-weight:600;min-width:40px}
 td.pass{background:#d4f1df;color:#135c33} td.fail{background:#f9d0cb;color:#8d1f14}
-td.warn{background:#fdebc8;color:#7a5200} td.unsupported{background:#e3e1f7;color:#3d3580}
-td.skipped{background:#eceff3;color:#59616d} td.none{background:#fafbfc;color:#aab}
+td.error{background:#fdebc8;color:#7a5200} td.unsupported{background:#e3e1f7;color:#3d3580}
+td.skip{background:#eceff3;color:#59616d} td.none{background:#fafbfc;color:#aab}
 .legend td{min-width:70px} .fail-list{font-family:ui-monospace,monospace;font-size:12px}
 .fail-list div{border-left:3px solid #c0392b;padding:4px 8px;margin:6px 0;background:#fdf3f2}
-.fail-list div.warn{border-color:#d39e00;background:#fffaf0} small{color:#667}
+.fail-list div.error{border-color:#d39e00;background:#fffaf0} small{color:#667}
 """
 
 
@@ -42,12 +43,14 @@ def _table(kind: str, cases: list[dict[str, Any]]) -> str:
     cols = list(OrderedDict.fromkeys(c["column"] for c in cases))
     cells = {(c["id"], c["column"]): c for c in cases}
     summaries = {c["id"]: c.get("summary", "") for c in cases}
+    levels = {c["id"]: c.get("level", "") for c in cases}
     out = [f"<h2>{_e(TITLES.get(kind, kind))}</h2><table><tr><th></th>"]
     # "a+b@server" headers break before the server (and may after "+") so eight columns fit a screen
     out += [f"<th>{_e(col).replace('+', '+<wbr>').replace('@', '<br>@')}</th>" for col in cols]
     out.append("</tr>")
     for row in rows:
-        out.append(f'<tr><th class="row" title="{_e(summaries[row])}">{_e(row)}</th>')
+        label = f"{_e(row)} <small>{_e(levels[row])}</small>"
+        out.append(f'<tr><th class="row" title="{_e(summaries[row])}">{label}</th>')
         for col in cols:
             cell = cells.get((row, col))
             if cell is None:
@@ -73,9 +76,7 @@ def render(doc: dict[str, Any]) -> str:
         + ")"
         for i in doc.get("implementations", [])
     )
-    counts = " · ".join(
-        f"{k} {summary.get(k, 0)}" for k in ("pass", "fail", "warn", "unsupported", "skipped")
-    )
+    counts = " · ".join(f"{k} {summary.get(k, 0)}" for k in ("pass", "fail", "unsupported", "skip", "error"))
     parts = [
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -86,7 +87,8 @@ def render(doc: dict[str, Any]) -> str:
         f"<span>{_e(doc.get('durationSeconds'))} s</span>",
         f"<span>{_e(summary.get('total', 0))} cases: {_e(counts)}</span>",
         f"<span>seed {_e(doc.get('seed'))}</span>",
-        f"<span>{'strict' if doc.get('strict') else 'SHOULDs reported as warnings'}</span></div>",
+        f"<span>exit status counts level: {_e(doc.get('level'))}</span></div>",
+        f'<div class="meta"><b>{_e(summary.get("line", ""))}</b></div>',
         f'<div class="meta">Implementations: {_e(impls)}</div>',
         '<table class="legend"><tr>',
         *(f'<td class="{k}">{_e(v)}</td>' for k, v in LABEL.items()),
@@ -95,13 +97,18 @@ def render(doc: dict[str, Any]) -> str:
     for note in doc.get("notes", []):
         parts.append(f'<div class="meta"><small>{_e(note)}</small></div>')
     cases = doc.get("cases", [])
-    for kind in ("scenario", "conformance", "vectors"):
+    for kind in TITLES:
         subset = [c for c in cases if c.get("kind") == kind]
         if subset:
             parts.append(_table(kind, subset))
-    problems = [c for c in cases if c.get("outcome") in ("fail", "warn")]
+    findings = summary.get("security", [])
+    if findings:
+        parts.append('<h2>Security findings</h2><div class="fail-list">')
+        parts += [f"<div><b>{_e(f['id'])}</b>: {_e(f['why'])}</div>" for f in findings]
+        parts.append("</div>")
+    problems = [c for c in cases if c.get("outcome") in ("fail", "error")]
     if problems:
-        parts.append('<h2>Failures and warnings</h2><div class="fail-list">')
+        parts.append('<h2>Failures and errors</h2><div class="fail-list">')
         for c in problems:
             body = (
                 f"step {_e(c['step'])}<br>expected: {_e(c.get('expected'))}<br>actual: {_e(c.get('actual'))}"

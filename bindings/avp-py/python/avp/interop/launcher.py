@@ -3,6 +3,9 @@
 Everything started here is stopped here: each server runs in its own process group so that a
 wrapper (npm, a shell) cannot leave a child behind, and its output goes to a log file in the report
 folder. A server given by URL is only probed, never started, and its storage is never touched.
+
+Discovery is optional (AVP 0.4 §6): a server without it is played with the spec's defaults, and
+:func:`extensions` says which of the optional parts (:data:`avp.interop.model.EXTENSIONS`) it offers.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Optional
 
-from avp.interop.registry import Build, Implementation, Launch, command_and_env
+from avp.interop.registry import READY_TCP, Build, Implementation, Launch, command_and_env, expand
 
 
 class Unavailable(Exception):
@@ -90,11 +94,75 @@ def probe(url: str, timeout: float = 2.0) -> dict[str, Any]:
     return data
 
 
+def discovery(url: str, timeout: float = 5.0) -> dict[str, Any]:
+    """The server's discovery document, or ``{}`` when it publishes none (it is optional)."""
+    try:
+        return probe(url + "/.well-known/avp", timeout=timeout)
+    except (OSError, ValueError, urllib.error.URLError):
+        return {}
+
+
+def extensions(url: str, doc: dict[str, Any]) -> frozenset[str]:
+    """The optional parts of AVP a server offers, from its discovery document and one probe: a vault
+    request without a token, whose 401 body carries a ``code`` when the server emits error codes."""
+    found = set()
+    if doc:
+        found.add("discovery")
+    if isinstance(doc.get("issuerJwksUrl"), str):
+        found.add("jwks")
+    if isinstance(doc.get("keyBindingUrl"), str):
+        found.add("key-binding")
+    limits = doc.get("limits")
+    if isinstance(limits, dict) and {"maxReposPerMember", "maxMembersPerRepo"} & limits.keys():
+        found.add("quotas")
+    request = urllib.request.Request(url + "/v1/repos", data=b"{}", method="POST")  # noqa: S310
+    try:
+        urllib.request.urlopen(request, timeout=5.0).close()  # noqa: S310 - http(s) URLs only
+    except urllib.error.HTTPError as err:
+        with contextlib.suppress(ValueError, OSError):
+            body = json.loads(err.read())
+            if isinstance(body, dict) and isinstance(body.get("code"), str):
+                found.add("error-codes")
+    except (OSError, ValueError):
+        pass
+    return frozenset(found)
+
+
+def answers(url: str, path: str, status: Optional[int], timeout: float) -> None:
+    """One readiness probe: ``path`` answers with ``status`` (any when None), or for
+    :data:`~avp.interop.registry.READY_TCP` the port accepts a connection; raises otherwise."""
+    if path == READY_TCP:
+        parsed = urllib.parse.urlsplit(url)
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 80), timeout=timeout):
+            return
+    try:
+        with urllib.request.urlopen(url + path, timeout=timeout) as resp:  # noqa: S310 - http(s) only
+            got = resp.status
+    except urllib.error.HTTPError as err:
+        got = err.code
+    if status is not None and got != status:
+        raise ValueError(f"HTTP {got}, expected {status}")
+
+
+def stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """End a process started with ``start_new_session`` and everything it started (a wrapper such
+    as npm or a shell cannot leave a child behind): SIGTERM, then SIGKILL after 5 s."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=5)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
 @dataclass
 class RunningServer:
     impl: Implementation
     url: str
     discovery: dict[str, Any]
+    extensions: frozenset[str] = frozenset()
     proc: Optional[subprocess.Popen[bytes]] = None
     log: Optional[IO[bytes]] = None
     tmp: Optional[tempfile.TemporaryDirectory[str]] = None
@@ -112,14 +180,7 @@ class RunningServer:
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
+            stop_group(self.proc)
         if self.container is not None:
             self.container.stop()
             self.container = None
@@ -131,20 +192,19 @@ class RunningServer:
             self.tmp = None
 
 
-def wait_ready(
-    url: str, ready_path: str, timeout: float, proc: Optional[subprocess.Popen[bytes]]
-) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
+def wait_ready(url: str, launch: Launch, proc: Optional[subprocess.Popen[bytes]]) -> None:
+    deadline = time.monotonic() + launch.ready_timeout
     last = "no answer"
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise Unavailable(f"exited with status {proc.returncode} before it was ready")
         try:
-            return probe(url + ready_path, timeout=1.0)
+            answers(url, launch.ready_path, launch.ready_status, timeout=1.0)
+            return
         except (OSError, ValueError, urllib.error.URLError) as err:
             last = str(err)
         time.sleep(0.05)
-    raise Unavailable(f"not ready after {timeout:.0f} s at {url}{ready_path} ({last})")
+    raise Unavailable(f"not ready after {launch.ready_timeout:.0f} s at {url} {launch.ready_path} ({last})")
 
 
 def start_server(impl: Implementation, log_dir: Path, docker: Any = None) -> RunningServer:
@@ -155,10 +215,10 @@ def start_server(impl: Implementation, log_dir: Path, docker: Any = None) -> Run
     """
     if impl.url is not None:
         try:
-            discovery = probe(impl.url + "/.well-known/avp", timeout=5.0)
-        except (OSError, ValueError, urllib.error.URLError) as err:
-            raise Unavailable(f"{impl.url}/.well-known/avp did not answer: {err}") from err
-        return RunningServer(impl, impl.url, discovery)
+            answers(impl.url, READY_TCP, None, timeout=5.0)
+        except OSError as err:
+            raise Unavailable(f"{impl.url} does not accept connections: {err}") from err
+        return _described(RunningServer(impl, impl.url, {}))
     launch = impl.server
     if launch is None:
         raise Unavailable("no [server] section")
@@ -173,7 +233,7 @@ def _start_container(impl: Implementation, launch: Launch, docker: Any, log_dir:
     from avp.interop import containers
 
     def ready(url: str) -> None:
-        probe(url + launch.ready_path, timeout=1.0)
+        answers(url, launch.ready_path, launch.ready_status, timeout=1.0)
 
     containers.ensure_image(docker, impl, log_dir)
     box = containers.start(docker, impl, launch, log_dir, ready)
@@ -210,10 +270,16 @@ def _start_process(impl: Implementation, launch: Launch, log_dir: Path) -> Runni
 
 
 def _when_ready(server: RunningServer, launch: Launch) -> RunningServer:
-    """``server`` with its discovery document once it answers; one that never does is stopped."""
+    """``server`` once it answers its readiness probe; one that never does is stopped."""
     try:
-        server.discovery = wait_ready(server.url, launch.ready_path, launch.ready_timeout, server.proc)
+        wait_ready(server.url, launch, server.proc)
     except Unavailable:
         server.stop()
         raise
+    return _described(server)
+
+
+def _described(server: RunningServer) -> RunningServer:
+    server.discovery = discovery(server.url)
+    server.extensions = extensions(server.url, server.discovery)
     return server

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from avp.errors import BadRequest
-
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on older interpreters only
@@ -23,6 +21,12 @@ else:  # pragma: no cover - exercised on older interpreters only
 
 REGISTRY_SCHEMA = 1
 ROLES = ("server", "client", "both")
+#: ``ready = "tcp"``: the server is ready once its port accepts a connection
+READY_TCP = "tcp"
+
+
+class RegistryError(ValueError):
+    """The registry file cannot be read or an entry is malformed (the message names the entry)."""
 
 
 @dataclass(frozen=True)
@@ -32,8 +36,10 @@ class Launch:
     command: tuple[str, ...]
     cwd: Optional[Path] = None
     env: tuple[tuple[str, str], ...] = ()
-    #: path answered with 200 once the server is ready
+    #: the readiness probe: a path answered with ``ready_status`` (any status when None) once the
+    #: server is ready, or :data:`READY_TCP` for a port that accepts a connection
     ready_path: str = "/.well-known/avp"
+    ready_status: Optional[int] = 200
     ready_timeout: float = 30.0
     #: an image the docker backend runs instead of ``command`` (a server may give only this)
     docker_image: Optional[str] = None
@@ -85,34 +91,45 @@ def _strs(value: Any, where: str) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise BadRequest(f"{where} must be a string or a list of strings")
+        raise RegistryError(f"{where} must be a string or a list of strings")
     return tuple(value)
 
 
 def _launch(raw: Any, where: str, here: Path) -> Launch:
     if not isinstance(raw, dict) or not ("command" in raw or isinstance(raw.get("docker_image"), str)):
-        raise BadRequest(f"{where} needs a 'command' list (or, for a server, a 'docker_image')")
+        raise RegistryError(f"{where} needs a 'command' list (or, for a server, a 'docker_image')")
     env = raw.get("env", {})
     if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
-        raise BadRequest(f"{where}.env must map names to strings")
+        raise RegistryError(f"{where}.env must map names to strings")
     cwd = raw.get("cwd")
     return Launch(
         command=_strs(raw.get("command", []), f"{where}.command"),
         cwd=(here / cwd) if isinstance(cwd, str) else None,
         env=tuple(sorted(env.items())),
         ready_path=str(raw.get("ready", "/.well-known/avp")),
+        ready_status=_ready_status(raw.get("ready_status", 200), where),
         ready_timeout=float(raw.get("ready_timeout", 30.0)),
         docker_image=raw.get("docker_image"),
         docker_build=_strs(raw.get("docker_build", []), f"{where}.docker_build"),
     )
 
 
+def _ready_status(raw: Any, where: str) -> Optional[int]:
+    """``ready_status``: an HTTP status, or ``"any"`` for a server that answers its probe path
+    with whatever status (e.g. 401 on every route without a token)."""
+    if raw == "any":
+        return None
+    if isinstance(raw, int) and 100 <= raw <= 599:
+        return raw
+    raise RegistryError(f'{where}.ready_status must be an HTTP status or "any"')
+
+
 def _build(raw: Any, where: str, here: Path) -> Build:
     if not isinstance(raw, dict):
-        raise BadRequest(f"{where} must be a table")
+        raise RegistryError(f"{where} must be a table")
     commands = raw.get("commands", [])
     if not isinstance(commands, list) or not commands:
-        raise BadRequest(f"{where}.commands must be a non-empty list of command lists")
+        raise RegistryError(f"{where}.commands must be a non-empty list of command lists")
     return Build(
         commands=tuple(_strs(c, f"{where}.commands[]") for c in commands),
         cwd=here / str(raw.get("cwd", ".")),
@@ -122,13 +139,13 @@ def _build(raw: Any, where: str, here: Path) -> Build:
 
 
 def load(path: Path) -> list[Implementation]:
-    """Parse and check a registry file; a malformed entry is a ``bad_request`` naming the entry."""
+    """Parse and check a registry file; a malformed entry is a :class:`RegistryError` naming the entry."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as err:
-        raise BadRequest(f"cannot read the registry {path}: {err}") from err
+        raise RegistryError(f"cannot read the registry {path}: {err}") from err
     if data.get("schema") != REGISTRY_SCHEMA:
-        raise BadRequest(f"{path}: expected 'schema = {REGISTRY_SCHEMA}'")
+        raise RegistryError(f"{path}: expected 'schema = {REGISTRY_SCHEMA}'")
     here = path.resolve().parent
     out: list[Implementation] = []
     for i, raw in enumerate(data.get("implementation", [])):
@@ -136,7 +153,7 @@ def load(path: Path) -> list[Implementation]:
         name = raw.get("name")
         role = raw.get("role")
         if not isinstance(name, str) or not name or role not in ROLES:
-            raise BadRequest(f"{where} needs a 'name' and a 'role' in {ROLES}")
+            raise RegistryError(f"{where} needs a 'name' and a 'role' in {ROLES}")
         impl = Implementation(
             name=name,
             role=role,
@@ -150,13 +167,13 @@ def load(path: Path) -> list[Implementation]:
             home=here,
         )
         if impl.is_server and impl.server is None and impl.url is None:
-            raise BadRequest(f"{where}: a server needs a [server] table or a 'url'")
+            raise RegistryError(f"{where}: a server needs a [server] table or a 'url'")
         if impl.client is not None and not impl.client.command:
-            raise BadRequest(f"{where}.client needs a 'command' list (a client runs as a process)")
+            raise RegistryError(f"{where}.client needs a 'command' list (a client runs as a process)")
         if impl.is_client and impl.client is None:
-            raise BadRequest(f"{where}: a client needs a [client] table")
+            raise RegistryError(f"{where}: a client needs a [client] table")
         if any(o.name == name for o in out):
-            raise BadRequest(f"{where}: duplicate name {name!r}")
+            raise RegistryError(f"{where}: duplicate name {name!r}")
         out.append(impl)
     return out
 
@@ -186,7 +203,7 @@ def builtin() -> list[Implementation]:
                     "warning",
                 ),
             ),
-            client=Launch(command=("{python}", "-m", "avp.interop.actor")),
+            client=Launch(command=("{python}", "-m", "avp.interop.python_actor")),
             notes="built in (no interop/implementations.toml found)",
         )
     ]

@@ -16,12 +16,55 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from avp.interop.model import CaseResult, Kind, Outcome
+from avp.interop.model import CaseResult, Kind, Level, Outcome
 from avp.interop.runner import RunResult
 
-SCHEMA_VERSION = 1
+#: 2: levels spec/hardening/extension (was MUST/SHOULD), outcomes skip/error (was skipped/warn),
+#: ids namespaced by document, per-level counts, security findings, server extensions
+SCHEMA_VERSION = 2
 SCHEMA_FILE = "results.schema.json"
-SYMBOL = {"pass": "ok", "fail": "FAIL", "warn": "warn", "unsupported": "unsup", "skipped": "skip"}
+SYMBOL = {"pass": "ok", "fail": "FAIL", "unsupported": "unsup", "skip": "skip", "error": "ERROR"}
+
+
+def level_counts(results: list[CaseResult]) -> dict[str, dict[str, int]]:
+    """Per level, how many cases had each outcome."""
+    out = {lv.value: {o.value: 0 for o in Outcome} for lv in Level}
+    for r in results:
+        out[r.level.value][r.outcome.value] += 1
+    return out
+
+
+def security_findings(results: list[CaseResult]) -> list[CaseResult]:
+    """The failed cases whose failure is a security finding, one per case id."""
+    seen: dict[str, CaseResult] = {}
+    for r in results:
+        if r.outcome is Outcome.FAIL and r.security:
+            seen.setdefault(r.case_id, r)
+    return list(seen.values())
+
+
+def level_line(results: list[CaseResult]) -> str:
+    """``spec 41/41 · hardening 9/24 (security: ...) · extensions unsupported``: passed of played."""
+    counts = level_counts(results)
+    parts = []
+    for lv in Level:
+        c = counts[lv.value]
+        played = c["pass"] + c["fail"] + c["error"]
+        name = "extensions" if lv is Level.EXTENSION else lv.value
+        if not any(c.values()):
+            continue  # no case of this level in the run
+        if played == 0 and c["unsupported"]:
+            parts.append(f"{name} unsupported")
+            continue
+        text = f"{name} {c['pass']}/{played}"
+        if c["unsupported"]:
+            text += f" ({c['unsupported']} unsupported)"
+        if lv is Level.HARDENING:
+            found = security_findings([r for r in results if r.level is lv])
+            if found:
+                text += " (security: " + ", ".join(r.case_id for r in found) + ")"
+        parts.append(text)
+    return " · ".join(parts)
 
 
 def results_json(run: RunResult) -> dict[str, Any]:
@@ -34,10 +77,20 @@ def results_json(run: RunResult) -> dict[str, Any]:
         "startedAt": datetime.datetime.fromtimestamp(run.started_at, datetime.timezone.utc).isoformat(),
         "durationSeconds": round(run.duration_s, 3),
         "seed": run.seed,
-        "strict": run.strict,
-        "implementations": run.implementations,
-        "columns": run.columns,
-        "summary": {"total": len(run.results), **counts, "ok": not run.failed},
+        "level": run.level,
+        "implementations": [i.to_json() for i in run.implementations],
+        "columns": [c.to_json() for c in run.columns],
+        "summary": {
+            "total": len(run.results),
+            **counts,
+            "ok": not run.failed and not run.errored,
+            "levels": level_counts(run.results),
+            "line": level_line(run.results),
+            "security": [
+                {"id": r.case_id, "column": r.column, "why": r.security}
+                for r in security_findings(run.results)
+            ],
+        },
         "notes": run.notes,
         "cases": [r.to_json() for r in run.results],
     }
@@ -63,32 +116,38 @@ def junit_xml(run: RunResult) -> bytes:
             name=name,
             tests=str(len(cases)),
             failures=str(sum(c.outcome is Outcome.FAIL for c in cases)),
-            skipped=str(sum(c.outcome in (Outcome.SKIPPED, Outcome.UNSUPPORTED) for c in cases)),
+            errors=str(sum(c.outcome is Outcome.ERROR for c in cases)),
+            skipped=str(sum(c.outcome in (Outcome.SKIP, Outcome.UNSUPPORTED) for c in cases)),
             time=f"{sum(c.duration_ms for c in cases) / 1000:.3f}",
         )
         for c in cases:
             case = ET.SubElement(
-                suite, "testcase", classname=name, name=c.case_id, time=f"{c.duration_ms / 1000:.3f}"
+                suite,
+                "testcase",
+                classname=f"{name}:{c.level.value}",
+                name=c.case_id,
+                time=f"{c.duration_ms / 1000:.3f}",
             )
-            if c.outcome is Outcome.FAIL:
-                failure = ET.SubElement(
-                    case, "failure", message=(c.reason or "failed")[:500], type=c.level.value
-                )
-                failure.text = _failure_text(c)
-            elif c.outcome in (Outcome.SKIPPED, Outcome.UNSUPPORTED):
+            if c.outcome in (Outcome.FAIL, Outcome.ERROR):
+                tag = "failure" if c.outcome is Outcome.FAIL else "error"
+                element = ET.SubElement(case, tag, message=(c.reason or tag)[:500], type=c.level.value)
+                element.text = _failure_text(c)
+            elif c.outcome in (Outcome.SKIP, Outcome.UNSUPPORTED):
                 ET.SubElement(case, "skipped", message=f"{c.outcome.value}: {c.reason or ''}"[:500])
-            elif c.outcome is Outcome.WARN:
-                out = ET.SubElement(case, "system-out")
-                out.text = "SHOULD not met (a failure with --strict)\n" + _failure_text(c)
     return bytes(ET.tostring(suites, encoding="utf-8", xml_declaration=True))
 
 
 def _failure_text(c: CaseResult) -> str:
     lines = [f"{c.level.value}: {c.summary}"]
-    if c.step:
-        lines += [f"step:     {c.step}", f"expected: {c.expected}", f"actual:   {c.actual}"]
+    if c.failure is not None:
+        f = c.failure
+        lines += [f"step:     {f.step}", f"expected: {f.expected}", f"actual:   {f.actual}"]
+        if f.excerpt:
+            lines.append(f"exchange: {f.excerpt}")
     elif c.reason:
         lines.append(c.reason)
+    if c.security and c.outcome is Outcome.FAIL:
+        lines.append(f"security: {c.security}")
     return "\n".join(lines)
 
 
@@ -108,6 +167,8 @@ def write_pair_logs(run: RunResult, folder: Path) -> None:
                 out.write(f"=== {c.case_id} [{c.level.value}] {c.outcome.value} ({c.duration_ms:.0f} ms)\n")
                 if c.outcome is not Outcome.PASS:
                     out.write(_failure_text(c) + "\n")
+                if c.traceback:
+                    out.write(c.traceback + "\n")
                 for entry in c.transcript:
                     out.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
                 out.write("\n")
@@ -153,12 +214,13 @@ def terminal_matrix(run: RunResult) -> str:
         "(columns; alice and carol on the first client, bob on the second)",
         Kind.CONFORMANCE: "Server conformance (black-box)",
         Kind.VECTORS: "Vectors, checked by each client with its own crypto",
+        Kind.OBSERVE: "Client traffic judged by observe",
     }
     for kind in Kind:
         rows, cols, cells = matrix_rows(run.results, kind)
         if not rows:
             continue
-        if kind is Kind.CONFORMANCE:
+        if kind in (Kind.CONFORMANCE, Kind.OBSERVE):
             failing = [
                 r
                 for r in rows
@@ -174,27 +236,36 @@ def terminal_matrix(run: RunResult) -> str:
                 continue
         else:
             out.append(f"\n{titles[kind]}")
-        width = max(len(r) for r in rows) + 2
+        levels = {r: next(c for (i, _), c in cells.items() if i == r).level.value for r in rows}
+        labels = {r: f"{r} [{levels[r]}]" for r in rows}
+        width = max(len(label) for label in labels.values()) + 2
         colw = [max(len(c), 5) + 2 for c in cols]
         out.append(" " * width + "".join(c.ljust(w) for c, w in zip(cols, colw)))
         for row in rows:
-            line = row.ljust(width)
+            line = labels[row].ljust(width)
             for col, w in zip(cols, colw):
                 cell = cells.get((row, col))
                 line += (SYMBOL[cell.outcome.value] if cell else "-").ljust(w)
             out.append(line.rstrip())
-    problems = [r for r in run.results if r.outcome in (Outcome.FAIL, Outcome.WARN)]
+    problems = [r for r in run.results if r.outcome in (Outcome.FAIL, Outcome.ERROR)]
     if problems:
-        out.append("\nFailures and warnings:")
-        for r in problems[:40]:
-            where = f"{r.case_id} @ {r.column}"
-            detail = (
-                f"step {r.step}: expected {r.expected}; actual {r.actual}" if r.step else (r.reason or "")
-            )
-            out.append(f"  {SYMBOL[r.outcome.value]:5} {where}: {detail}"[:400])
+        out.append("\nFailures and errors:")
+        out += [f"  {problem_line(r)}"[:400] for r in problems[:40]]
         if len(problems) > 40:
             out.append(f"  ... and {len(problems) - 40} more (see results.json)")
+    findings = security_findings(run.results)
+    if findings:
+        out.append("\nSecurity findings:")
+        out += [f"  {r.case_id}: {r.security}" for r in findings]
     for impl in run.implementations:
-        if impl.get("available") is False:
-            out.append(f"\nunavailable: {impl['name']}: {impl.get('unavailable')}")
+        if impl.unavailable is not None:
+            out.append(f"\nunavailable: {impl.name}: {impl.unavailable}")
+    out.append("\n" + level_line(run.results))
     return "\n".join(out)
+
+
+def problem_line(r: CaseResult) -> str:
+    """One failed or errored case: where, its level, Expected vs Actual (or the reason)."""
+    f = r.failure
+    detail = f"step {f.step}: expected {f.expected}; actual {f.actual}" if f else (r.reason or "")
+    return f"{SYMBOL[r.outcome.value]:5} {r.case_id} @ {r.column} [{r.level.value}]: {detail}"

@@ -1,16 +1,18 @@
-"""``avp interop run``: build, start, play every selected case, stop, report.
+"""``avp interop run``: plan → execute → report.
 
-The work is split into units — one per column (a client assignment against a server), one
-conformance suite per server, one vector check per client — run by a small thread pool. Each worker
-thread keeps its own actor processes and reuses them across scenarios (starting a client is the
-most expensive step of a case). Self-pairs run first, as controls.
+:meth:`Runner.plan` picks the implementations, the columns (a client assignment against a server)
+and the cases; :meth:`Runner.execute` builds, starts the servers and plays units — one per column,
+one conformance suite per server, one vector check per client — on a small thread pool, every case
+through the one engine (:func:`avp.interop.engine.execute`); the :class:`RunResult` it returns feeds
+the report writers (:mod:`avp.interop.report`). Each worker thread keeps its own actor processes and
+reuses them across cases (starting a client is the most expensive step). Self-pairs run first, as
+controls.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import functools
-import json
 import os
 import sys
 import threading
@@ -20,14 +22,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from avp.interop import conformance, containers, launcher
-from avp.interop.actors import Actor, ActorBroken, ActorError, ActorPool
+from avp.interop import conformance, containers, engine, launcher, vectorcases
+from avp.interop.actor_pool import Actor, ActorBroken, ActorError, ActorPool
 from avp.interop.launcher import RunningServer, Unavailable
-from avp.interop.model import CaseResult, Kind, Level, Outcome
+from avp.interop.model import Case, CaseResult, Kind, Level, Outcome
+from avp.interop.progress import Progress
 from avp.interop.registry import Implementation, remote_server
-from avp.interop.scenarios import SCENARIOS, SLOTS, Scenario, run_case, transcript_identities
+from avp.interop.scenarios import SCENARIOS, SLOTS, Context, members_for, transcript_identities
 
 DEFAULT_SEED = "avp-interop-1"
+#: ``--level``: which levels' failures make the exit status 1
+LEVELS = {"spec": (Level.SPEC,), "hardening": (Level.SPEC, Level.HARDENING), "all": tuple(Level)}
 
 
 @dataclass
@@ -40,7 +45,7 @@ class Options:
     exclude: list[str] = field(default_factory=list)
     fail_fast: bool = False
     dry_run: bool = False
-    strict: bool = False
+    level: str = "all"
     report_dir: Path = Path("reports/interop")
     seed: str = DEFAULT_SEED
     workers: int = 4
@@ -67,14 +72,110 @@ class Column:
     def slot_impl(self, slot: str) -> Implementation:
         return self.clients[SLOTS.index(slot) % 2]
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "server": self.server.name,
+            "clients": {slot: self.slot_impl(slot).name for slot in SLOTS},
+            "selfPair": self.self_pair,
+        }
+
+
+@dataclass
+class ImplementationStatus:
+    """What the run learnt about one implementation: its version, its extensions, whether it played."""
+
+    name: str
+    role: str
+    language: str
+    version: str
+    url: Optional[str] = None
+    unavailable: Optional[str] = None
+    extensions: Optional[frozenset[str]] = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "role": self.role,
+            "language": self.language,
+            "version": self.version,
+            "available": self.unavailable is None,
+        }
+        if self.url is not None:
+            out["url"] = self.url
+        if self.unavailable is not None:
+            out["unavailable"] = self.unavailable
+        if self.extensions is not None:
+            out["extensions"] = sorted(self.extensions)
+        return out
+
+
+@dataclass
+class Plan:
+    clients: list[Implementation]
+    servers: list[Implementation]
+    columns: list[Column]
+    checks: list[Case[conformance.Context]]
+    vectors: list[Case[vectorcases.Context]]
+    include: list[str]
+    exclude: list[str]
+
+    def scenarios(self, col: Column) -> list[Case[Context]]:
+        # a one-actor scenario gives the same answer in every column with that client: play it once
+        return [
+            s
+            for s in SCENARIOS
+            if selected(s.id, self.include, self.exclude) and (s.actors > 1 or col.self_pair)
+        ]
+
+    @property
+    def total(self) -> int:
+        played = sum(len(self.scenarios(c)) for c in self.columns)
+        return played + len(self.checks) * len(self.servers) + len(self.vectors) * len(self.clients)
+
+    @property
+    def implementations(self) -> list[Implementation]:
+        return list({i.name: i for i in [*self.clients, *self.servers]}.values())
+
+
+@dataclass
+class RunResult:
+    results: list[CaseResult]
+    implementations: list[ImplementationStatus]
+    columns: list[Column]
+    started_at: float
+    duration_s: float
+    seed: str
+    level: str
+    notes: list[str]
+
+    @property
+    def errored(self) -> bool:
+        """A bug of the runner showed up (exit status 3)."""
+        return any(r.outcome is Outcome.ERROR for r in self.results)
+
+    @property
+    def failed(self) -> bool:
+        """A case of a level ``--level`` counts failed, or an implementation could not play."""
+        counted = LEVELS[self.level]
+        return any(r.outcome is Outcome.FAIL and r.level in counted for r in self.results) or any(
+            i.unavailable is not None for i in self.implementations
+        )
+
 
 def selected(case_id: str, include: list[str], exclude: list[str]) -> bool:
-    if include and not any(fnmatch.fnmatchcase(case_id, g) for g in include):
+    """Whether ``--scenario``/``--exclude`` globs pick a case; a glob may leave out the document
+    (``6.push.*`` picks ``spec/6.push.conflict``)."""
+
+    def matches(glob: str) -> bool:
+        return fnmatch.fnmatchcase(case_id, glob) or fnmatch.fnmatchcase(case_id.split("/", 1)[-1], glob)
+
+    if include and not any(matches(g) for g in include):
         return False
-    return not any(fnmatch.fnmatchcase(case_id, g) for g in exclude)
+    return not any(matches(g) for g in exclude)
 
 
-def _pick(registry: list[Implementation], names: list[str], role: str) -> list[Implementation]:
+def pick(registry: list[Implementation], names: list[str], role: str) -> list[Implementation]:
     pool = [i for i in registry if (i.is_server if role == "server" else i.is_client)]
     if not names:
         return pool
@@ -102,424 +203,250 @@ def columns_for(clients: list[Implementation], servers: list[Implementation]) ->
     return sorted(cols, key=order)
 
 
-def scenarios_for(col: Column, include: list[str], exclude: list[str]) -> list[Scenario]:
-    # a one-actor scenario gives the same answer in every column with that client: play it once
-    return [s for s in SCENARIOS if selected(s.id, include, exclude) and (s.actors > 1 or col.self_pair)]
+def skipped(kind: Kind, case: Case[Any], column: str, reason: str) -> CaseResult:
+    return CaseResult(kind, case.id, case.level, case.requirement, column, Outcome.SKIP, 0.0, reason=reason)
 
 
-class Progress:
-    """One live line on a terminal (plain lines per finished unit otherwise)."""
+class Runner:
+    """One run: owns the servers, the actor pools and the results until :meth:`run` returns."""
 
-    def __init__(self, total: int, enabled: bool) -> None:
-        self.total = total
-        self.done = 0
-        self.counts: dict[str, int] = {}
-        self.enabled = enabled
-        self.tty = sys.stderr.isatty()
+    def __init__(self, opts: Options, say: Callable[[str], None]) -> None:
+        self.opts = opts
+        self.say = say
+        self.log_dir = opts.report_dir / "logs"
+        self.fixed = transcript_identities(opts.vectors_dir)
+        self.notes: list[str] = []
+        self.results: list[CaseResult] = []
         self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.local = threading.local()
+        self.pools: list[ActorPool] = []
+        self.running: dict[str, RunningServer] = {}
+        #: why an implementation cannot play (a server that did not start, a client that broke)
+        self.server_errors: dict[str, str] = {}
+        self.client_errors: dict[str, str] = {}
+        self.client_versions: dict[str, str] = {}
+        self.progress = Progress(0, False)
 
-    def case(self, result: CaseResult) -> None:
-        with self.lock:
-            self.done += 1
-            self.counts[result.outcome.value] = self.counts.get(result.outcome.value, 0) + 1
-            if self.enabled and self.tty:
-                summary = " ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
-                line = f"[{self.done}/{self.total}] {summary} | {result.case_id} @ {result.column}"
-                sys.stderr.write("\r\x1b[2K" + line[:150])
-                sys.stderr.flush()
-
-    def unit(self, name: str, results: list[CaseResult]) -> None:
-        """Without a terminal, one line per finished unit (a column, a server's suite, a client's vectors)."""
-        if self.enabled and not self.tty:
-            counts: dict[str, int] = {}
-            for r in results:
-                counts[r.outcome.value] = counts.get(r.outcome.value, 0) + 1
-            summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-            self.say(f"[{self.done}/{self.total}] {name}: {summary}")
-
-    def say(self, message: str) -> None:
-        with self.lock:
-            if self.enabled:
-                sys.stderr.write(("\r\x1b[2K" if self.tty else "") + message + "\n")
-                sys.stderr.flush()
-
-    def finish(self) -> None:
-        if self.enabled and self.tty:
-            sys.stderr.write("\r\x1b[2K")
-            sys.stderr.flush()
-
-
-@dataclass
-class RunResult:
-    results: list[CaseResult]
-    implementations: list[dict[str, Any]]
-    columns: list[dict[str, Any]]
-    started_at: float
-    duration_s: float
-    seed: str
-    strict: bool
-    notes: list[str]
-
-    @property
-    def failed(self) -> bool:
-        return any(r.outcome is Outcome.FAIL for r in self.results) or any(
-            i.get("available") is False for i in self.implementations
+    # --- plan ---------------------------------------------------------------------------------------
+    def plan(self) -> Plan:
+        o = self.opts
+        clients, servers = pick(o.registry, o.clients, "client"), pick(o.registry, o.servers, "server")
+        checks = (
+            [c for c in conformance.CHECKS if selected(c.id, o.include, o.exclude)] if o.conformance else []
         )
+        files = vectorcases.vector_files(o.vectors_dir)
+        if not files and o.vectors_dir is not None:
+            self.notes.append(f"vectors: no index.json under {o.vectors_dir}; vector checks skipped")
+        vectors = [c for c in vectorcases.cases(files) if selected(c.id, o.include, o.exclude)]
+        plan = Plan(clients, servers, columns_for(clients, servers), checks, vectors, o.include, o.exclude)
+        if plan.total == 0:
+            raise ValueError("no case matches the selection (--scenario/--exclude, --client/--server)")
+        return plan
 
+    # --- execute ------------------------------------------------------------------------------------
+    def run(self) -> RunResult:
+        started_at, t0 = time.time(), time.perf_counter()
+        plan = self.plan()
+        if self.opts.dry_run:
+            self.notes.append(f"dry run: {plan.total} cases planned")
+            return self.result(plan, started_at, 0.0)
+        self.progress = Progress(plan.total, self.opts.progress)
+        docker, line = containers.engine(self.opts.backend)
+        self.say(line)
+        self.notes.append(line)
+        try:  # everything started from here on is stopped in the finally clause
+            self.build(plan)
+            self.execute(plan, docker)
+        finally:
+            self.shut_down(docker)
+        if not self.fixed:
+            self.notes.append("no vectors/transcript.json: the lifecycle scenarios used derived identities")
+        return self.result(plan, started_at, time.perf_counter() - t0)
 
-def _skip(kind: Kind, case_id: str, level: Level, summary: str, column: str, reason: str) -> CaseResult:
-    return CaseResult(kind, case_id, level, summary, column, Outcome.SKIPPED, 0.0, reason=reason)
+    def build(self, plan: Plan) -> None:
+        for impl in plan.implementations:
+            try:
+                launcher.run_build(impl, self.log_dir, self.say)
+            except Unavailable as err:
+                self.server_errors[impl.name] = self.client_errors[impl.name] = f"build failed: {err}"
+                self.say(f"{impl.name}: unavailable (build failed: {err})")
 
-
-def vectors_cases(
-    actor: Actor, vectors_dir: Path, column: str, files: list[str], strict: bool
-) -> list[CaseResult]:
-    """Ask one client to check every vector file with its own crypto; one result per file."""
-    started = time.perf_counter()
-    per_file: dict[str, Any] = {}
-    problem: Optional[tuple[Outcome, str]] = None
-    try:
-        reply = actor.call("verify_vectors", timeout=120.0, dir=str(vectors_dir))
-        files_reply = reply.get("files")
-        per_file = files_reply if isinstance(files_reply, dict) else {}
-    except ActorError as err:
-        outcome = Outcome.UNSUPPORTED if err.code == "unsupported" else Outcome.FAIL
-        problem = (outcome, f"{err.code}: {err.message}")
-    except ActorBroken as err:
-        problem = (Outcome.FAIL, f"actor broke: {err}")
-    elapsed = (time.perf_counter() - started) * 1000
-    out: list[CaseResult] = []
-    for name in files:
-        case_id = f"vectors.{name.removesuffix('.json')}"
-        summary = f"every case of vectors/{name}, checked with the client's own crypto"
-        entry = per_file.get(name)
-        details: dict[str, Any] = {}
-        if problem is not None:
-            outcome, reason = problem
-        elif not isinstance(entry, dict):
-            outcome, reason = Outcome.UNSUPPORTED, "the client did not check this file"
-        else:
-            checked, failed, skipped = (int(entry.get(k, 0)) for k in ("checked", "failed", "skipped"))
-            details = {
-                "checked": checked,
-                "failed": failed,
-                "skipped": skipped,
-                "failures": entry.get("failures", [])[:20],
-            }
-            if failed:
-                outcome, reason = (
-                    Outcome.FAIL,
-                    f"{failed} of {checked} cases failed: {details['failures'][:3]}",
-                )
-            elif checked == 0:
-                outcome, reason = Outcome.UNSUPPORTED, f"no case checked ({skipped} skipped)"
-            elif skipped:
-                outcome, reason = (Outcome.FAIL if strict else Outcome.WARN), f"{skipped} cases not checked"
-            else:
-                outcome, reason = Outcome.PASS, None
-        out.append(
-            CaseResult(
-                Kind.VECTORS,
-                case_id,
-                Level.MUST,
-                summary,
-                column,
-                outcome,
-                elapsed / max(1, len(files)),
-                reason=reason,
-                details=details,
-            )
-        )
-    return out
-
-
-def vector_files(vectors_dir: Optional[Path]) -> list[str]:
-    if vectors_dir is None:
-        return []
-    try:
-        index = json.loads((vectors_dir / "index.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    entries = index.get("vectors", index.get("files", []))
-    return sorted(str(e["file"]) for e in entries if isinstance(e, dict) and isinstance(e.get("file"), str))
-
-
-def run(opts: Options, say: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> RunResult:
-    started_at = time.time()
-    t0 = time.perf_counter()
-    clients = _pick(opts.registry, opts.clients, "client")
-    servers = _pick(opts.registry, opts.servers, "server")
-    cols = columns_for(clients, servers)
-    log_dir = opts.report_dir / "logs"
-    notes: list[str] = []
-    files = vector_files(opts.vectors_dir)
-    fixed = transcript_identities(opts.vectors_dir)
-
-    scenario_cases = sum(len(scenarios_for(c, opts.include, opts.exclude)) for c in cols)
-    checks = (
-        [c for c in conformance.CHECKS if selected(c.id, opts.include, opts.exclude)]
-        if opts.conformance
-        else []
-    )
-    vec_ids = [f for f in files if selected(f"vectors.{f.removesuffix('.json')}", opts.include, opts.exclude)]
-    total = scenario_cases + len(checks) * len(servers) + len(vec_ids) * len(clients)
-    if total == 0:
-        raise ValueError("no case matches the selection (--scenario/--exclude, --client/--server)")
-    if opts.dry_run:
-        return RunResult(
-            [],
-            [_impl_json(i, None, None) for i in {i.name: i for i in [*clients, *servers]}.values()],
-            [_col_json(c) for c in cols],
-            started_at,
-            0.0,
-            opts.seed,
-            opts.strict,
-            [f"dry run: {total} cases planned"],
-        )
-
-    docker, line = containers.engine(opts.backend)
-    say(line)
-    notes.append(line)
-    unavailable: dict[str, str] = {}
-    for impl in {i.name: i for i in [*clients, *servers]}.values():
-        try:
-            launcher.run_build(impl, log_dir, say)
-        except Unavailable as err:
-            unavailable[impl.name] = f"build failed: {err}"
-            say(f"{impl.name}: unavailable ({unavailable[impl.name]})")
-
-    running: dict[str, RunningServer] = {}
-    server_errors: dict[str, str] = {}
-
-    def start(impl: Implementation) -> None:
-        if impl.name in unavailable:
-            server_errors[impl.name] = unavailable[impl.name]
-            return
-        try:
-            running[impl.name] = launcher.start_server(impl, log_dir, docker)
-        except Unavailable as err:
-            server_errors[impl.name] = str(err)
-            say(f"server {impl.name}: unavailable ({err})")
-
-    progress = Progress(total, opts.progress)
-    stop = threading.Event()
-    results: list[CaseResult] = []
-    results_lock = threading.Lock()
-    local = threading.local()
-    pools: list[ActorPool] = []
-    client_versions: dict[str, str] = {}
-    client_errors: dict[str, str] = dict(unavailable)
-
-    def actor_pool() -> ActorPool:
-        if not hasattr(local, "pool"):
-            local.pool = ActorPool(log_dir / threading.current_thread().name)
-            with results_lock:
-                pools.append(local.pool)
-        pool: ActorPool = local.pool
-        return pool
-
-    def record(result: CaseResult) -> None:
-        with results_lock:
-            results.append(result)
-        progress.case(result)
-        if opts.fail_fast and result.outcome is Outcome.FAIL:
-            stop.set()
-
-    def get_actor(impl: Implementation, slot: str) -> Actor:
-        if impl.name in client_errors:
-            raise Unavailable(client_errors[impl.name])
-        try:
-            actor = actor_pool().get(impl, slot)
-        except (Unavailable, ActorBroken, ActorError) as err:
-            with results_lock:
-                client_errors.setdefault(impl.name, f"actor could not start: {err}")
-            raise Unavailable(client_errors[impl.name]) from err
-        client_versions.setdefault(impl.name, str(actor.hello.get("version", "unknown")))
-        return actor
-
-    def play_column(col: Column) -> None:
-        for sc in scenarios_for(col, opts.include, opts.exclude):
-            reason = None
-            if stop.is_set():
-                reason = "not run: --fail-fast stopped the run"
-            elif col.server.name in server_errors:
-                reason = f"server {col.server.name} unavailable: {server_errors[col.server.name]}"
-            actors: dict[str, Actor] = {}
-            if reason is None:
-                try:
-                    actors = {slot: get_actor(col.slot_impl(slot), slot) for slot in SLOTS[: sc.actors]}
-                except Unavailable as err:
-                    reason = f"client unavailable: {err}"
-            if reason is not None:
-                record(_skip(Kind.SCENARIO, sc.id, sc.level, sc.summary, col.key, reason))
-                continue
-            srv = running[col.server.name]
-            play = functools.partial(
-                run_case,
-                sc,
-                server=srv.url,
-                discovery=srv.discovery,
-                actors=actors,
-                column=col.key,
-                seed=opts.seed,
-                strict=opts.strict,
-                fixed=fixed,
-            )
-            result = play()
-            if result.outcome in (Outcome.FAIL, Outcome.WARN) and not stop.is_set():
-                # once more through a recording proxy: the clients' own HTTP exchanges, for diagnosis
-                rerun = play(record_http=True)
-                result.details["httpRerun"] = {"outcome": rerun.outcome.value, "transcript": rerun.transcript}
-            record(result)
-
-    def play_conformance(impl: Implementation) -> None:
-        if impl.name in server_errors or stop.is_set():
-            reason = (
-                f"server unavailable: {server_errors[impl.name]}"
-                if impl.name in server_errors
-                else "not run: --fail-fast"
-            )
-            for chk in checks:
-                record(_skip(Kind.CONFORMANCE, chk.id, chk.level, chk.summary, impl.name, reason))
-            return
-        srv = running[impl.name]
-        conformance.run_suite(
-            srv.url,
-            srv.discovery,
-            strict=opts.strict,
-            column=impl.name,
-            select=lambda cid: cid in {c.id for c in checks},
-            workers=1,
-            on_result=record,
-        )
-
-    def play_vectors(impl: Implementation) -> None:
-        if not vec_ids:
-            return
-        assert opts.vectors_dir is not None
-        try:
-            actor = get_actor(impl, "vectors")
-        except Unavailable as err:
-            for name in vec_ids:
-                record(
-                    _skip(
-                        Kind.VECTORS,
-                        f"vectors.{name.removesuffix('.json')}",
-                        Level.MUST,
-                        f"vectors/{name}",
-                        impl.name,
-                        f"client unavailable: {err}",
-                    )
-                )
-            return
-        for result in vectors_cases(actor, opts.vectors_dir, impl.name, vec_ids, opts.strict):
-            record(result)
-
-    def unit(kind: Kind, column: str, body: Callable[[], None]) -> None:
-        try:
-            body()
-        except Exception as err:  # a bug of the runner itself: reported as a failure, the run goes on
-            reason = f"{type(err).__name__}: {err}"
-            record(
-                CaseResult(
-                    kind,
-                    "runner.error",
-                    Level.MUST,
-                    "the runner itself failed",
-                    column,
-                    Outcome.FAIL,
-                    0.0,
-                    reason=reason,
-                )
-            )
-        with results_lock:
-            mine = [r for r in results if r.kind is kind and r.column == column]
-        progress.unit(f"{kind.value} {column}", mine)
-
-    units: list[Callable[[], None]] = [
-        functools.partial(unit, Kind.SCENARIO, c.key, functools.partial(play_column, c)) for c in cols
-    ]
-    if checks:
-        units.extend(
-            functools.partial(unit, Kind.CONFORMANCE, s.name, functools.partial(play_conformance, s))
-            for s in servers
-        )
-    units.extend(
-        functools.partial(unit, Kind.VECTORS, c.name, functools.partial(play_vectors, c)) for c in clients
-    )
-    try:  # everything started from here on is stopped in the finally clause
-        with ThreadPoolExecutor(max_workers=max(1, len(servers))) as pool:
-            list(pool.map(start, servers))
-        with ThreadPoolExecutor(max_workers=max(1, opts.workers), thread_name_prefix="worker") as pool:
-            futures = [pool.submit(u) for u in units]
+    def execute(self, plan: Plan, docker: Any) -> None:
+        with ThreadPoolExecutor(max_workers=max(1, len(plan.servers))) as pool:
+            list(pool.map(lambda impl: self.start(impl, docker), plan.servers))
+        units: list[tuple[Kind, str, Callable[[], None]]] = [
+            (Kind.SCENARIO, c.key, functools.partial(self.play_column, plan, c)) for c in plan.columns
+        ]
+        if plan.checks:
+            units += [
+                (Kind.CONFORMANCE, s.name, functools.partial(self.play_conformance, plan, s))
+                for s in plan.servers
+            ]
+        if plan.vectors:
+            units += [
+                (Kind.VECTORS, c.name, functools.partial(self.play_vectors, plan, c)) for c in plan.clients
+            ]
+        with ThreadPoolExecutor(max_workers=max(1, self.opts.workers), thread_name_prefix="worker") as pool:
+            futures = [pool.submit(self.unit, *u) for u in units]
             try:
                 for fut in futures:
                     fut.result()
             except KeyboardInterrupt:  # Ctrl-C: the units in flight end their case, the rest never start
-                stop.set()
+                self.stop.set()
                 pool.shutdown(cancel_futures=True)
                 raise
-    finally:
-        for p in pools:
+
+    def start(self, impl: Implementation, docker: Any) -> None:
+        if impl.name in self.server_errors:
+            return
+        try:
+            self.running[impl.name] = launcher.start_server(impl, self.log_dir, docker)
+        except Unavailable as err:
+            self.server_errors[impl.name] = str(err)
+            self.say(f"server {impl.name}: unavailable ({err})")
+
+    def unit(self, kind: Kind, column: str, body: Callable[[], None]) -> None:
+        """One unit of work; a bug of the runner outside any case is an ``error`` result."""
+        try:
+            body()
+        except Exception as err:
+            self.record(
+                CaseResult(
+                    kind,
+                    "runner/error",
+                    Level.SPEC,
+                    "the runner itself failed",
+                    column,
+                    Outcome.ERROR,
+                    0.0,
+                    reason=f"runner error: {type(err).__name__}: {err}",
+                    traceback=engine.format_exception(err),
+                )
+            )
+        with self.lock:
+            mine = [r for r in self.results if r.kind is kind and r.column == column]
+        self.progress.unit(f"{kind.value} {column}", mine)
+
+    def record(self, result: CaseResult) -> None:
+        with self.lock:
+            self.results.append(result)
+        self.progress.case(result)
+        if self.opts.fail_fast and result.outcome in (Outcome.FAIL, Outcome.ERROR):
+            self.stop.set()
+
+    def actor(self, impl: Implementation, slot: str) -> Actor:
+        if impl.name in self.client_errors:
+            raise Unavailable(self.client_errors[impl.name])
+        if not hasattr(self.local, "pool"):
+            self.local.pool = ActorPool(self.log_dir / threading.current_thread().name)
+            with self.lock:
+                self.pools.append(self.local.pool)
+        try:
+            actor: Actor = self.local.pool.get(impl, slot)
+        except (Unavailable, ActorBroken, ActorError) as err:
+            with self.lock:
+                self.client_errors.setdefault(impl.name, f"actor could not start: {err}")
+            raise Unavailable(self.client_errors[impl.name]) from err
+        self.client_versions.setdefault(impl.name, str(actor.hello.get("version", "unknown")))
+        return actor
+
+    def why_not(self, server: str) -> Optional[str]:
+        if self.stop.is_set():
+            return "not run: --fail-fast stopped the run"
+        if server in self.server_errors:
+            return f"server {server} unavailable: {self.server_errors[server]}"
+        return None
+
+    def play_column(self, plan: Plan, col: Column) -> None:
+        for case in plan.scenarios(col):
+            reason = self.why_not(col.server.name)
+            actors: dict[str, Actor] = {}
+            if reason is None:
+                try:
+                    actors = {slot: self.actor(col.slot_impl(slot), slot) for slot in SLOTS[: case.actors]}
+                except Unavailable as err:
+                    reason = f"client unavailable: {err}"
+            if reason is not None:
+                self.record(skipped(Kind.SCENARIO, case, col.key, reason))
+                continue
+            self.record(self.play_scenario(case, col, actors))
+
+    def play_scenario(self, case: Case[Context], col: Column, actors: dict[str, Actor]) -> CaseResult:
+        srv = self.running[col.server.name]
+        members = members_for(case, actors, self.opts.seed, col.key, self.fixed)
+
+        def play(record_http: bool) -> CaseResult:
+            ctx = Context(srv.url, srv.discovery, srv.extensions, actors, members, record_http=record_http)
+            return engine.execute(case, ctx, kind=Kind.SCENARIO, column=col.key)
+
+        result = play(record_http=False)
+        if result.outcome is Outcome.FAIL and not self.stop.is_set():
+            # once more through a recording proxy: the clients' own HTTP exchanges, for diagnosis
+            rerun = play(record_http=True)
+            result.details["httpRerun"] = {"outcome": rerun.outcome.value, "transcript": rerun.transcript}
+        return result
+
+    def play_conformance(self, plan: Plan, impl: Implementation) -> None:
+        for check in plan.checks:
+            reason = self.why_not(impl.name)
+            if reason is not None:
+                self.record(skipped(Kind.CONFORMANCE, check, impl.name, reason))
+                continue
+            srv = self.running[impl.name]
+            ctx = conformance.Context(srv.url, srv.discovery, srv.extensions)
+            self.record(engine.execute(check, ctx, kind=Kind.CONFORMANCE, column=impl.name))
+
+    def play_vectors(self, plan: Plan, impl: Implementation) -> None:
+        assert self.opts.vectors_dir is not None
+        try:
+            answer = vectorcases.Answer(self.actor(impl, "vectors"), self.opts.vectors_dir)
+        except Unavailable as err:
+            for case in plan.vectors:
+                self.record(skipped(Kind.VECTORS, case, impl.name, f"client unavailable: {err}"))
+            return
+        for case in plan.vectors:
+            self.record(
+                engine.execute(case, vectorcases.Context(answer), kind=Kind.VECTORS, column=impl.name)
+            )
+
+    def shut_down(self, docker: Any) -> None:
+        for p in self.pools:
             p.close()
-        for srv in running.values():
+        for srv in self.running.values():
             srv.stop()
         if docker is not None:
             containers.close(docker)
-        progress.finish()
-    if not fixed:
-        notes.append("no vectors/transcript.json: the lifecycle scenarios used derived identities")
-    if not files and opts.vectors_dir is not None:
-        notes.append(f"vectors: no index.json under {opts.vectors_dir}; vector checks skipped")
-    impls = [
-        _impl_json(
-            i, running.get(i.name), server_errors.get(i.name) if i.is_server and i in servers else None
+        self.progress.finish()
+
+    # --- report -------------------------------------------------------------------------------------
+    def result(self, plan: Plan, started_at: float, duration_s: float) -> RunResult:
+        order = {c.key: n for n, c in enumerate(plan.columns)}
+        self.results.sort(key=lambda r: (r.kind.value, order.get(r.column, 0), r.column))
+        impls = [self.status(i, plan) for i in plan.implementations]
+        o = self.opts
+        return RunResult(
+            self.results, impls, plan.columns, started_at, duration_s, o.seed, o.level, self.notes
         )
-        for i in {i.name: i for i in [*clients, *servers]}.values()
-    ]
-    for entry in impls:
-        name = entry["name"]
-        if name in client_versions and entry["version"] in ("auto", "unknown"):
-            entry["version"] = client_versions[name]
-        if name in client_errors and any(c.name == name for c in clients):
-            entry["available"] = False
-            entry.setdefault("unavailable", client_errors[name])
-    order = {c.key: n for n, c in enumerate(cols)}
-    results.sort(key=lambda r: (r.kind.value, order.get(r.column, 0), r.column))
-    return RunResult(
-        results,
-        impls,
-        [_col_json(c) for c in cols],
-        started_at,
-        time.perf_counter() - t0,
-        opts.seed,
-        opts.strict,
-        notes,
-    )
+
+    def status(self, impl: Implementation, plan: Plan) -> ImplementationStatus:
+        srv = self.running.get(impl.name)
+        out = ImplementationStatus(impl.name, impl.role, impl.language, impl.version)
+        if srv is not None:
+            out.language, out.version = srv.described("language"), srv.described("version")
+            out.url = srv.url if impl.url is not None else "local process"
+            out.extensions = srv.extensions
+        if out.version in ("auto", "unknown") and impl.name in self.client_versions:
+            out.version = self.client_versions[impl.name]
+        if impl in plan.servers and impl.name in self.server_errors:
+            out.unavailable = self.server_errors[impl.name]
+        elif impl in plan.clients and impl.name in self.client_errors:
+            out.unavailable = self.client_errors[impl.name]
+        return out
 
 
-def _impl_json(impl: Implementation, srv: Optional[RunningServer], error: Optional[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "name": impl.name,
-        "role": impl.role,
-        "language": srv.described("language") if srv is not None else impl.language,
-        "version": srv.described("version") if srv is not None else impl.version,
-        "available": error is None,
-    }
-    if srv is not None:
-        out["url"] = srv.url if impl.url is not None else "local process"
-    if error is not None:
-        out["unavailable"] = error
-    return out
-
-
-def _col_json(col: Column) -> dict[str, Any]:
-    return {
-        "key": col.key,
-        "server": col.server.name,
-        "clients": {slot: col.slot_impl(slot).name for slot in SLOTS},
-        "selfPair": col.self_pair,
-    }
+def run(opts: Options, say: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> RunResult:
+    return Runner(opts, say).run()
 
 
 def default_vectors_dir(registry_path: Optional[Path]) -> Optional[Path]:

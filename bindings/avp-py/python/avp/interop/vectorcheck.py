@@ -14,10 +14,11 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
-from avp import crypto, federation
+from avp import _native, crypto, federation
 from avp.crypto import hazmat
 from avp.errors import AvpError, InvalidTag
 from avp.identity import Identity
+from avp.models import VaultPayload, apply_refresh_policy
 from avp.vectors.seeds import expand  # the documented plaintext expansion of the size sweep
 
 Result = tuple[str, Optional[str]]
@@ -386,6 +387,31 @@ def transcript(doc: dict[str, Any]) -> Iterator[Result]:
     yield from _each(doc["cases"], check)
 
 
+def payload_parse(doc: dict[str, Any]) -> Iterator[Result]:
+    """The SDK's payload model (the Rust parser and serializer behind :mod:`avp.models`)."""
+
+    def check(c: dict[str, Any]) -> Optional[str]:
+        text = c.get("plaintextUtf8")
+        plaintext = text.encode() if isinstance(text, str) else _h(c["plaintextHex"])
+        try:
+            payload = VaultPayload.from_json(plaintext)
+        except AvpError as err:
+            if c["verdict"] == "reject":
+                return _want(err.code == c["expectedError"], f"refused with {err.code}")
+            raise
+        if c["verdict"] != "accept":
+            return "accepted a payload that must be refused"
+        if payload.to_json().decode() != c["canonicalUtf8"]:
+            return "canonical serialization differs"
+        stripped = apply_refresh_policy(payload.alts, False)
+        return _want(
+            _native.payload_json(stripped, payload.payload_version, False).decode() == c["strippedUtf8"],
+            "policy-stripped serialization differs",
+        )
+
+    yield from _each(doc["cases"], check)
+
+
 CHECKERS: dict[str, Checker] = {
     "aad.json": aad,
     "key-binding-message.json": key_binding_message,
@@ -397,6 +423,7 @@ CHECKERS: dict[str, Checker] = {
     "challenge.json": challenge,
     "payload-aead.json": payload_aead,
     "payload-aead-sizes.json": payload_aead_sizes,
+    "payload-parse.json": payload_parse,
     "key-wrap.json": key_wrap,
     "federation.json": federation_file,
     "negative.json": negative,

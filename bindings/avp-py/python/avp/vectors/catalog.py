@@ -7,7 +7,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from avp.vectors import core, envelopes, federation, negative, primitives, sealing, signatures, transcript
+from avp.vectors import (
+    core,
+    envelopes,
+    federation,
+    negative,
+    payload_parse,
+    primitives,
+    sealing,
+    signatures,
+    transcript,
+)
 
 
 @dataclass(frozen=True)
@@ -179,6 +189,28 @@ FILES: list[VectorFile] = [
         "byte at each of tamperBitFlipOffsets.",
         "re-encrypt matches; decrypt recovers; every tamper assertion fails authentication",
         lambda: {"cases": envelopes.payload_size_cases()},
+    ),
+    VectorFile(
+        "payload-parse",
+        "composition",
+        "5",
+        "The payload plaintext parser and serializer (AVP-PROTOCOL §4, wire contract §3 rules). Input: "
+        "plaintextUtf8, or plaintextHex when it is not UTF-8. Rules: UTF-8 without BOM; RFC 8259 JSON "
+        "without duplicate keys at any depth (compared after unescaping), lone surrogates, NaN, or nesting "
+        "deeper than 32 (the payload object is depth 1); alts need uuid, username, accessToken (strings), "
+        "type (MICROSOFT|COOKIE|SESSION|OFFLINE) and lastUsed; optional fields may be absent or null; "
+        "counters (lastUsed, expiresAt, observedAt, payloadVersion) are integer literals in [0, 2^53-1] "
+        "(counter_out_of_range otherwise; a value of another type is invalid_encoding); a legacy 'ban' reads "
+        "as bans['unknown'] unless bans has that key. accept: write back canonicalUtf8 (policy on) and "
+        "strippedUtf8 (policy off: no refreshToken/expiresAt): minified, unknown alt fields first in input "
+        "order with numbers as written, then uuid, username, accessToken, type, lastUsed, refreshToken, "
+        "expiresAt, lastUsedBy, sourceClient, sourceUser, bans (banned, observedAt, source, detail, "
+        "observedBy); null and absent fields omitted; unknown members of the payload object and of a ban "
+        "dropped; strings escaped only for the quote, the backslash and U+0000-U+001F (short forms for "
+        "backspace, form feed, newline, carriage return and tab, else lowercase u00xx escapes). "
+        "reject: fails with expectedError.",
+        "accept: canonicalUtf8 and strippedUtf8 reproduced; reject: fails with expectedError",
+        lambda: {"cases": payload_parse.payload_parse_cases()},
     ),
     VectorFile(
         "key-wrap",

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from avp.vectors import core
-from avp.vectors.actors import actor
+from avp.vectors.fixed_identities import actor
 from avp.vectors.published import PUBLISHED, RFC7748_BOB_PRIVATE_HEX
 from avp.vectors.seeds import derive, expand
 

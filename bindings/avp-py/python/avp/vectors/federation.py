@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from avp.vectors import core
-from avp.vectors.actors import actor
+from avp.vectors.fixed_identities import actor
 from avp.vectors.published import PUBLISHED
 
 UUID = "3b1f9c64-0b2a-4f1e-9c3d-1a2b3c4d5e6f"

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import Any, Optional
 
 from avp.vectors import core
-from avp.vectors.actors import actor
 from avp.vectors.federation import UUID, b64url
+from avp.vectors.fixed_identities import actor
 from avp.vectors.published import PUBLISHED
 from avp.vectors.seeds import derive
 

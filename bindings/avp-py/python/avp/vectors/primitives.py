@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from avp.vectors import core
-from avp.vectors.actors import actor
+from avp.vectors.fixed_identities import actor
 from avp.vectors.published import PUBLISHED, RFC7748_BOB_PRIVATE_HEX
 from avp.vectors.seeds import derive
 

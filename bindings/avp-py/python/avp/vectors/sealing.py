@@ -18,7 +18,7 @@ from typing import Any, Optional
 
 from avp import Identity
 from avp.vectors import core
-from avp.vectors.actors import Actor, actor
+from avp.vectors.fixed_identities import Actor, actor
 from avp.vectors.seeds import derive
 
 RECOVERY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"

@@ -11,8 +11,8 @@ import hashlib
 from typing import Any, Optional
 
 from avp.vectors import core
-from avp.vectors.actors import actor
 from avp.vectors.cctv import CCTV_CASES
+from avp.vectors.fixed_identities import actor
 from avp.vectors.seeds import derive
 
 #: The order of the Ed25519 base point.

@@ -16,9 +16,9 @@ from typing import Any, Optional
 from urllib.parse import quote
 
 from avp.vectors import core
-from avp.vectors.actors import Actor, actor
 from avp.vectors.envelopes import alt, payload_json
 from avp.vectors.federation import b64url
+from avp.vectors.fixed_identities import Actor, actor
 from avp.vectors.seeds import derive
 
 BASE = "http://127.0.0.1:8787"

@@ -45,8 +45,17 @@ test("tampered values are caught", () => {
     tamper("payload-aead-sizes.json", (d) => {
       d.cases[d.cases.length - 1].ciphertextSha256Hex = "00".repeat(32);
     });
+    tamper("payload-parse.json", (d) => {
+      d.cases.find((c: any) => c.name === "reject/duplicate/after-unescaping").verdict = "accept";
+    });
     const results = verifyFolder(dir);
-    for (const file of ["ed25519-policy.json", "negative.json", "transcript.json", "payload-aead-sizes.json"]) {
+    for (const file of [
+      "ed25519-policy.json",
+      "negative.json",
+      "transcript.json",
+      "payload-aead-sizes.json",
+      "payload-parse.json",
+    ]) {
       assert.ok((results[file]?.failed ?? 0) > 0, `${file} tamper not detected`);
     }
     assert.equal(results["aad.json"]?.failed, 0);

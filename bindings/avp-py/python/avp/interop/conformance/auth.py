@@ -8,9 +8,9 @@ import time
 from typing import Any
 
 from avp import crypto
-from avp.interop.conformance.suite import Context, check, new_repo_id
+from avp.interop.conformance.context import Context, new_repo_id
 from avp.interop.material import Member, b64, unb64, unb64url
-from avp.interop.model import CaseFailed
+from avp.interop.model import Case, CaseFailed, Level, case
 
 CHALLENGE = "/api/auth/keypair/challenge"
 TOKEN = "/api/auth/keypair/token"  # noqa: S105 - a route, not a secret
@@ -34,7 +34,11 @@ def _token_request(ctx: Context, member_id: str, nonce: str, signature: bytes) -
     )
 
 
-@check("4.challenge.ok", "a challenge for a well-formed key returns a fresh nonce of at least 32 bytes")
+@case(
+    "wire/4.challenge.ok",
+    "a challenge for a well-formed key returns a fresh nonce of at least 32 bytes",
+    level=Level.SPEC,
+)
 def challenge_ok(ctx: Context) -> None:
     member = Member.random()
     first, second = _nonce(ctx, member.id), _nonce(ctx, member.id)
@@ -46,17 +50,29 @@ def challenge_ok(ctx: Context) -> None:
     ctx.expect(first != second, "challenge twice", "two different nonces", "the same nonce twice")
 
 
-@check("4.challenge.any-32-bytes", "a challenge is not a verification: any 32 bytes get a nonce")
+@case(
+    "wire/4.challenge.any-32-bytes",
+    "a challenge is not a verification: any 32 bytes get a nonce",
+    level=Level.SPEC,
+)
 def challenge_any_bytes(ctx: Context) -> None:
     _nonce(ctx, b64(os.urandom(32)))
 
 
-@check("4.challenge.empty-body", "a challenge for {} is 400 bad_request (readiness probes use discovery)")
+@case(
+    "wire/4.challenge.empty-body",
+    "a challenge for {} is 400 bad_request (readiness probes use discovery)",
+    level=Level.HARDENING,
+)
 def challenge_empty(ctx: Context) -> None:
     ctx.expect_error(ctx.request("POST", CHALLENGE, {}), 400, "bad_request", "challenge {}")
 
 
-@check("4.challenge.malformed-key", "a challenge for a 31-byte or non-canonical key is 400 bad_request")
+@case(
+    "wire/4.challenge.malformed-key",
+    "a challenge for a 31-byte or non-canonical key is 400 bad_request",
+    level=Level.HARDENING,
+)
 def challenge_bad_key(ctx: Context) -> None:
     ctx.expect_error(
         ctx.request("POST", CHALLENGE, {"ed25519PublicKey": b64(bytes(31))}),
@@ -75,8 +91,10 @@ def challenge_bad_key(ctx: Context) -> None:
         )
 
 
-@check(
-    "4.token.ok", "a signature over the raw nonce bytes gives {token, expiresAt} (epoch ms, in the future)"
+@case(
+    "wire/4.token.ok",
+    "a signature over the raw nonce bytes gives {token, expiresAt} (epoch ms, in the future)",
+    level=Level.SPEC,
 )
 def token_ok(ctx: Context) -> None:
     member = Member.random()
@@ -94,8 +112,11 @@ def token_ok(ctx: Context) -> None:
     )
 
 
-@check(
-    "4.token.jwt", "the token is an EdDSA JWT that verifies under the JWKS key, with the documented claims"
+@case(
+    "wire/4.token.jwt",
+    "the token is an EdDSA JWT that verifies under the JWKS key, with the documented claims",
+    level=Level.EXTENSION,
+    needs=("jwks",),
 )
 def token_jwt(ctx: Context) -> None:
     member = Member.random()
@@ -137,14 +158,18 @@ def _expect_401(ctx: Context, resp: Any, step: str) -> None:
     ctx.expect_error(resp, 401, "unauthorized", step)
 
 
-@check("4.token.signed-base64-text", "a signature over the base64 text of the nonce is 401")
+@case(
+    "wire/4.token.signed-base64-text",
+    "a signature over the base64 text of the nonce is 401",
+    level=Level.SPEC,
+)
 def token_signed_text(ctx: Context) -> None:
     member = Member.random()
     nonce = _nonce(ctx, member.id)
     _expect_401(ctx, _token_request(ctx, member.id, nonce, member.sign(nonce.encode())), "token")
 
 
-@check("4.token.flipped-signature", "a signature with one bit flipped is 401")
+@case("wire/4.token.flipped-signature", "a signature with one bit flipped is 401", level=Level.SPEC)
 def token_flipped(ctx: Context) -> None:
     member = Member.random()
     nonce = _nonce(ctx, member.id)
@@ -153,14 +178,18 @@ def token_flipped(ctx: Context) -> None:
     _expect_401(ctx, _token_request(ctx, member.id, nonce, bytes(sig)), "token")
 
 
-@check("4.token.unknown-nonce", "a nonce the server never issued is 401")
+@case("wire/4.token.unknown-nonce", "a nonce the server never issued is 401", level=Level.SPEC)
 def token_unknown_nonce(ctx: Context) -> None:
     member = Member.random()
     nonce = os.urandom(32)
     _expect_401(ctx, _token_request(ctx, member.id, b64(nonce), member.sign(nonce)), "token")
 
 
-@check("4.token.reused-nonce", "a nonce is single use: the second token request with it is 401")
+@case(
+    "wire/4.token.reused-nonce",
+    "a nonce is single use: the second token request with it is 401",
+    level=Level.SPEC,
+)
 def token_reused(ctx: Context) -> None:
     member = Member.random()
     nonce = _nonce(ctx, member.id)
@@ -169,14 +198,26 @@ def token_reused(ctx: Context) -> None:
     _expect_401(ctx, _token_request(ctx, member.id, nonce, sig), "second token, same nonce")
 
 
-@check("4.token.other-key-nonce", "a nonce issued for another key is 401 even with a valid signature")
+@case(
+    "wire/4.token.other-key-nonce",
+    "a nonce issued for another key is 401 even with a valid signature",
+    level=Level.SPEC,
+)
 def token_other_key(ctx: Context) -> None:
     alice, mallory = Member.random(), Member.random()
     nonce = _nonce(ctx, alice.id)
     _expect_401(ctx, _token_request(ctx, mallory.id, nonce, mallory.sign(unb64(nonce))), "token")
 
 
-@check("4.token.universal-signature", "the small-order key with the 'universal' signature is 401")
+@case(
+    "wire/4.token.universal-signature",
+    "the small-order key with the 'universal' signature is 401",
+    level=Level.HARDENING,
+    security=(
+        "anyone can log in as the small-order key without a private key, so a vault shared with "
+        "that member id is open to everyone"
+    ),
+)
 def token_universal(ctx: Context) -> None:
     member_id = b64(SMALL_ORDER_KEY)
     resp = ctx.request("POST", CHALLENGE, {"ed25519PublicKey": member_id})
@@ -186,7 +227,15 @@ def token_universal(ctx: Context) -> None:
     _expect_401(ctx, _token_request(ctx, member_id, nonce, UNIVERSAL_SIGNATURE), "token")
 
 
-@check("4.token.failed-attempt-keeps-nonce", "a forged attempt does not burn the client's nonce")
+@case(
+    "wire/4.token.failed-attempt-keeps-nonce",
+    "a forged attempt does not burn the client's nonce",
+    level=Level.HARDENING,
+    security=(
+        "a forged attempt burns the client's nonce, so whoever sees a challenge can stop that "
+        "member from logging in"
+    ),
+)
 def token_forged_keeps_nonce(ctx: Context) -> None:
     member = Member.random()
     nonce = _nonce(ctx, member.id)
@@ -194,7 +243,11 @@ def token_forged_keeps_nonce(ctx: Context) -> None:
     ctx.expect_ok(_token_request(ctx, member.id, nonce, member.sign(unb64(nonce))), "real token, same nonce")
 
 
-@check("4.token.malformed-body", "a token request with a missing field or a 63-byte signature is 400")
+@case(
+    "wire/4.token.malformed-body",
+    "a token request with a missing field or a 63-byte signature is 400",
+    level=Level.HARDENING,
+)
 def token_malformed(ctx: Context) -> None:
     member = Member.random()
     nonce = _nonce(ctx, member.id)
@@ -216,31 +269,48 @@ def _vault_probe(ctx: Context, headers: dict[str, str]) -> Any:
     )
 
 
-@check("4.bearer.missing", "a vault request without Authorization is 401")
+@case("wire/4.bearer.missing", "a vault request without Authorization is 401", level=Level.SPEC)
 def bearer_missing(ctx: Context) -> None:
     _expect_401(ctx, _vault_probe(ctx, {}), "pull without a token")
 
 
-@check("4.bearer.malformed", "a vault request with a malformed bearer token is 401")
+@case("wire/4.bearer.malformed", "a vault request with a malformed bearer token is 401", level=Level.SPEC)
 def bearer_malformed(ctx: Context) -> None:
     _expect_401(ctx, _vault_probe(ctx, {"Authorization": "Bearer not-a-token"}), "garbage token")
     _expect_401(ctx, _vault_probe(ctx, {"Authorization": "Basic dXNlcjpwYXNz"}), "Basic scheme")
 
 
-@check("4.bearer.tampered", "a real token with its subject changed is 401")
+@case(
+    "wire/4.bearer.tampered",
+    "a real token with one character changed is 401 (with a JWKS: a JWT with its subject changed too)",
+    level=Level.SPEC,
+)
 def bearer_tampered(ctx: Context) -> None:
     alice, mallory = Member.random(), Member.random()
     token = ctx.token(alice)
+    # any token, opaque or not: flip one character in the middle (to another of the same alphabet)
+    middle = len(token) // 2
+    flipped = token[:middle] + ("A" if token[middle] != "A" else "B") + token[middle + 1 :]
+    _expect_401(
+        ctx, _vault_probe(ctx, {"Authorization": f"Bearer {flipped}"}), "token with a character changed"
+    )
+    if "jwks" not in ctx.extensions:
+        return  # an opaque token: nothing more to forge
     header, claims, signature = token.split(".")
     data = json.loads(unb64url(claims))
     data["sub"] = "key:" + mallory.id
     forged = ".".join(
         (header, crypto.b64url_encode(json.dumps(data, separators=(",", ":")).encode()), signature)
     )
-    _expect_401(ctx, _vault_probe(ctx, {"Authorization": f"Bearer {forged}"}), "tampered token")
+    _expect_401(ctx, _vault_probe(ctx, {"Authorization": f"Bearer {forged}"}), "token with another subject")
 
 
-@check("4.bearer.foreign-issuer", "a well-formed JWT signed by another key (or alg none) is 401")
+@case(
+    "wire/4.bearer.foreign-issuer",
+    "a well-formed JWT signed by another key (or alg none) is 401",
+    level=Level.EXTENSION,
+    needs=("jwks",),
+)
 def bearer_foreign(ctx: Context) -> None:
     member = Member.random()
     token = ctx.token(member)
@@ -258,7 +328,7 @@ MAX_TTL_TO_WAIT = 5
 TTL_TOO_LONG = f"too long to wait for (run a server with a TTL <= {MAX_TTL_TO_WAIT})"
 
 
-@check("4.token.expired-nonce", "a nonce used after nonceTtlSeconds is 401")
+@case("wire/4.token.expired-nonce", "a nonce used after nonceTtlSeconds is 401", level=Level.HARDENING)
 def token_expired_nonce(ctx: Context) -> None:
     ttl = ctx.small_limit("nonceTtlSeconds", 120, MAX_TTL_TO_WAIT, TTL_TOO_LONG)
     member = Member.random()
@@ -269,7 +339,12 @@ def token_expired_nonce(ctx: Context) -> None:
     )
 
 
-@check("4.bearer.expired", "a bearer token used after tokenTtlSeconds is 401")
+@case(
+    "wire/4.bearer.expired",
+    "a bearer token used after tokenTtlSeconds is 401",
+    level=Level.HARDENING,
+    security="a token that never expires stays a valid login forever once it leaks",
+)
 def bearer_expired(ctx: Context) -> None:
     ttl = ctx.small_limit("tokenTtlSeconds", 3600, MAX_TTL_TO_WAIT, TTL_TOO_LONG)
     member = Member.random()
@@ -278,3 +353,27 @@ def bearer_expired(ctx: Context) -> None:
     _expect_401(
         ctx, _vault_probe(ctx, {"Authorization": f"Bearer {token}"}), f"pull with a token {ttl + 1} s old"
     )
+
+
+CASES: list[Case[Context]] = [
+    challenge_ok,
+    challenge_any_bytes,
+    challenge_empty,
+    challenge_bad_key,
+    token_ok,
+    token_jwt,
+    token_signed_text,
+    token_flipped,
+    token_unknown_nonce,
+    token_reused,
+    token_other_key,
+    token_universal,
+    token_forged_keeps_nonce,
+    token_malformed,
+    bearer_missing,
+    bearer_malformed,
+    bearer_tampered,
+    bearer_foreign,
+    token_expired_nonce,
+    bearer_expired,
+]

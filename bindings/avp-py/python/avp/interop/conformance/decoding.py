@@ -7,8 +7,9 @@ import os
 from typing import Any
 
 from avp.interop import material
-from avp.interop.conformance.suite import Context, check, new_repo_id
+from avp.interop.conformance.context import Context, new_repo_id
 from avp.interop.material import Member, b64
+from avp.interop.model import Case, Level, case
 
 MAX_SAFE = 2**53 - 1
 
@@ -54,7 +55,11 @@ def _push_with(repo: _Repo, **envelope_changes: Any) -> dict[str, Any]:
     return body
 
 
-@check("3.strict.not-json", "invalid JSON, a BOM, invalid UTF-8, a top-level array or NaN are 400")
+@case(
+    "wire/3.strict.not-json",
+    "invalid JSON, a BOM, invalid UTF-8, a top-level array or NaN are 400",
+    level=Level.HARDENING,
+)
 def not_json(ctx: Context) -> None:
     repo = _Repo(ctx)
     good = json.dumps(repo.push_body())
@@ -73,7 +78,14 @@ def not_json(ctx: Context) -> None:
     repo.unchanged("after the rejected pushes")
 
 
-@check("3.strict.duplicate-keys", "a duplicate JSON key at any depth is 400")
+@case(
+    "wire/3.strict.duplicate-keys",
+    "a duplicate JSON key at any depth is 400",
+    level=Level.HARDENING,
+    security=(
+        "two parsers can read different values from one body with a repeated key (a parser differential)"
+    ),
+)
 def duplicate_keys(ctx: Context) -> None:
     repo = _Repo(ctx)
     good = json.dumps(repo.push_body())
@@ -86,7 +98,11 @@ def duplicate_keys(ctx: Context) -> None:
     repo.unchanged("after the rejected pushes")
 
 
-@check("3.strict.unknown-field", "an unknown field in a closed object (request, envelope) is 400")
+@case(
+    "wire/3.strict.unknown-field",
+    "an unknown field in a closed object (request, envelope) is 400",
+    level=Level.HARDENING,
+)
 def unknown_field(ctx: Context) -> None:
     repo = _Repo(ctx)
     repo.rejects(
@@ -100,9 +116,10 @@ def unknown_field(ctx: Context) -> None:
     repo.unchanged("after the rejected push")
 
 
-@check(
-    "3.strict.counters",
+@case(
+    "wire/3.strict.counters",
     "counters must be JSON integers in [0, 2^53-1]: 1.0, 1e0, -1, 2^53, '1', true are 400",
+    level=Level.HARDENING,
 )
 def counters(ctx: Context) -> None:
     repo = _Repo(ctx)
@@ -123,7 +140,11 @@ def counters(ctx: Context) -> None:
     repo.unchanged("after the rejected push")
 
 
-@check("3.strict.base64", "base64 fields are strict: padding, trailing bits, url-safe, whitespace, lengths")
+@case(
+    "wire/3.strict.base64",
+    "base64 fields are strict: padding, trailing bits, url-safe, whitespace, lengths",
+    level=Level.HARDENING,
+)
 def strict_base64(ctx: Context) -> None:
     repo = _Repo(ctx)
     iv = b64(os.urandom(12))  # 16 characters, no padding
@@ -148,7 +169,11 @@ def strict_base64(ctx: Context) -> None:
     repo.unchanged("after the rejected pushes")
 
 
-@check("3.strict.key-lengths", "a member with a 31-byte X25519 key or a 47-byte wrapped key is 400")
+@case(
+    "wire/3.strict.key-lengths",
+    "a member with a 31-byte X25519 key or a 47-byte wrapped key is 400",
+    level=Level.HARDENING,
+)
 def key_lengths(ctx: Context) -> None:
     repo = _Repo(ctx)
     joiner = Member.random()
@@ -170,7 +195,11 @@ def key_lengths(ctx: Context) -> None:
     )
 
 
-@check("3.strict.scheme-id", "a schemeId other than X25519-HKDF-SHA256-AESGCM-v1 is 400")
+@case(
+    "wire/3.strict.scheme-id",
+    "a schemeId other than X25519-HKDF-SHA256-AESGCM-v1 is 400",
+    level=Level.HARDENING,
+)
 def scheme_id(ctx: Context) -> None:
     owner = Member.random()
     repo_id = new_repo_id()
@@ -193,7 +222,7 @@ def scheme_id(ctx: Context) -> None:
     ctx.expect_error(ctx.pull(owner, repo_id), 404, "not_found", "the repo was not created")
 
 
-@check("3.strict.nesting", "JSON nested deeper than 32 levels is 400")
+@case("wire/3.strict.nesting", "JSON nested deeper than 32 levels is 400", level=Level.HARDENING)
 def nesting(ctx: Context) -> None:
     repo = _Repo(ctx)
     deep = (
@@ -207,9 +236,10 @@ def nesting(ctx: Context) -> None:
     repo.rejects("pull", deep.encode(), "40 nested arrays")
 
 
-@check(
-    "3.strict.types",
+@case(
+    "wire/3.strict.types",
     "wrong JSON types are 400: a string counter, 0/1 for a boolean, null for a required field",
+    level=Level.HARDENING,
 )
 def types(ctx: Context) -> None:
     owner = Member.random()
@@ -227,8 +257,10 @@ def types(ctx: Context) -> None:
         ctx.expect_error(ctx.request("POST", "/v1/repos", body, token=token), 400, "bad_request", step)
 
 
-@check(
-    "3.strict.repo-id", "a repoId that is empty, '.', '..', has a control character or 256 characters is 400"
+@case(
+    "wire/3.strict.repo-id",
+    "a repoId that is empty, '.', '..', has a control character or 256 characters is 400",
+    level=Level.HARDENING,
 )
 def repo_ids(ctx: Context) -> None:
     owner = Member.random()
@@ -244,3 +276,17 @@ def repo_ids(ctx: Context) -> None:
         body, _key = material.new_repo(owner, repo_id)
         ctx.expect_error(ctx.request("POST", "/v1/repos", body, token=token), 400, "bad_request", step)
     ctx.create(owner, "r" * 240 + os.urandom(7).hex() + "-")  # 255 characters is allowed
+
+
+CASES: list[Case[Context]] = [
+    not_json,
+    duplicate_keys,
+    unknown_field,
+    counters,
+    strict_base64,
+    key_lengths,
+    scheme_id,
+    nesting,
+    types,
+    repo_ids,
+]

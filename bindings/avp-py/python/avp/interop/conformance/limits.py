@@ -7,9 +7,9 @@ import json
 import urllib.parse
 
 from avp.interop import material
-from avp.interop.conformance.suite import Context, check
+from avp.interop.conformance.context import Context
 from avp.interop.material import Member
-from avp.interop.model import Level
+from avp.interop.model import Case, Level, case
 from avp.interop.rawhttp import Response
 
 #: quotas larger than this are not exhausted by the suite (too slow for a quick run); the check says so
@@ -23,8 +23,11 @@ def _expect_quota_exceeded(ctx: Context, resp: Response, step: str) -> None:
     ctx.expect(resp.header("retry-after") == "60", step, "Retry-After: 60", str(resp.header("retry-after")))
 
 
-@check(
-    "6.limits.content-length", "a Content-Length over maxBodyBytes is 413 too_large, answered before the body"
+@case(
+    "wire/6.limits.content-length",
+    "a Content-Length over maxBodyBytes is 413 too_large, answered before the body",
+    level=Level.HARDENING,
+    security="a server that reads any body to its end can be made to hold gigabytes in memory",
 )
 def content_length(ctx: Context) -> None:
     limit = ctx.limit("maxBodyBytes", 2_097_152)
@@ -66,7 +69,12 @@ def content_length(ctx: Context) -> None:
     )
 
 
-@check("6.limits.chunked", "a chunked body that passes maxBodyBytes is 413 as soon as it passes the limit")
+@case(
+    "wire/6.limits.chunked",
+    "a chunked body that passes maxBodyBytes is 413 as soon as it passes the limit",
+    level=Level.HARDENING,
+    security="a server that reads any body to its end can be made to hold gigabytes in memory",
+)
 def chunked(ctx: Context) -> None:
     owner = Member.random()
     repo_id, _body, _key = ctx.create(owner)
@@ -81,7 +89,7 @@ def chunked(ctx: Context) -> None:
     ctx.expect_unchanged(owner, repo_id, 1, 0, "oversize push")
 
 
-@check("6.limits.near-limit", "a valid push just under maxBodyBytes is accepted", Level.SHOULD)
+@case("wire/6.limits.near-limit", "a valid push just under maxBodyBytes is accepted", level=Level.SPEC)
 def near_limit(ctx: Context) -> None:
     owner = Member.random()
     repo_id, _body, key = ctx.create(owner)
@@ -101,7 +109,12 @@ def near_limit(ctx: Context) -> None:
     ctx.expect(data.get("accepted") is True, f"push of {size} bytes", "accepted", data)
 
 
-@check("6.limits.members-quota", "addMember past maxMembersPerRepo is 429 quota_exceeded with Retry-After")
+@case(
+    "wire/6.limits.members-quota",
+    "addMember past maxMembersPerRepo is 429 quota_exceeded with Retry-After",
+    level=Level.EXTENSION,
+    needs=("quotas",),
+)
 def members_quota(ctx: Context) -> None:
     limit = ctx.small_limit("maxMembersPerRepo", 256, MAX_QUOTA_TO_EXHAUST, QUOTA_TOO_LARGE)
     owner = Member.random()
@@ -112,7 +125,12 @@ def members_quota(ctx: Context) -> None:
     _expect_quota_exceeded(ctx, resp, f"member {limit + 1}")
 
 
-@check("6.limits.repos-quota", "createRepo past maxReposPerMember is 429 quota_exceeded with Retry-After")
+@case(
+    "wire/6.limits.repos-quota",
+    "createRepo past maxReposPerMember is 429 quota_exceeded with Retry-After",
+    level=Level.EXTENSION,
+    needs=("quotas",),
+)
 def repos_quota(ctx: Context) -> None:
     limit = ctx.small_limit("maxReposPerMember", 1000, MAX_QUOTA_TO_EXHAUST, QUOTA_TOO_LARGE)
     owner = Member.random()
@@ -121,3 +139,12 @@ def repos_quota(ctx: Context) -> None:
     body, _key = material.new_repo(owner, f"quota-{owner.id[:8]}-over")
     resp = ctx.request("POST", "/v1/repos", body, token=ctx.token(owner))
     _expect_quota_exceeded(ctx, resp, f"repository {limit + 1}")
+
+
+CASES: list[Case[Context]] = [
+    content_length,
+    chunked,
+    near_limit,
+    members_quota,
+    repos_quota,
+]

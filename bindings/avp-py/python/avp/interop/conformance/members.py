@@ -7,8 +7,9 @@ from typing import Any
 
 from avp import crypto
 from avp.interop import material
-from avp.interop.conformance.suite import Context, check
+from avp.interop.conformance.context import Context
 from avp.interop.material import Member, b64, unb64, unb64url
+from avp.interop.model import Case, Level, case
 
 #: a low-order X25519 point (order 1 after clamping gives an all-zero shared secret)
 LOW_ORDER_X25519 = bytes(32)
@@ -30,7 +31,11 @@ def _remove(ctx: Context, actor: Member, repo_id: str, body: dict[str, Any]) -> 
     return ctx.request("POST", ctx.repo_path(repo_id, "remove-member"), body, token=ctx.token(actor))
 
 
-@check("6.add.ok", "addMember adds the entry, keeps the payload version, and the joiner can pull and unwrap")
+@case(
+    "spec/6.add.ok",
+    "addMember adds the entry, keeps the payload version, and the joiner can pull and unwrap",
+    level=Level.SPEC,
+)
 def add_ok(ctx: Context) -> None:
     owner, bob = Member.random(), Member.random()
     repo_id, _body, key = ctx.create(owner)
@@ -42,7 +47,11 @@ def add_ok(ctx: Context) -> None:
     ctx.expect(material.data_key_of(bob, served) == key, "bob unwraps", "the data key", "another key")
 
 
-@check("6.add.idempotent", "adding the same member with the same keys again is 200 and changes nothing")
+@case(
+    "spec/6.add.idempotent",
+    "adding the same member with the same keys again is 200 and changes nothing",
+    level=Level.SPEC,
+)
 def add_idempotent(ctx: Context) -> None:
     owner, bob = Member.random(), Member.random()
     repo_id, _body, key = ctx.create(owner)
@@ -59,7 +68,11 @@ def add_idempotent(ctx: Context) -> None:
     )
 
 
-@check("6.add.duplicate-member", "adding a present member id with another X25519 key is 409 duplicate_member")
+@case(
+    "spec/6.add.duplicate-member",
+    "adding a present member id with another X25519 key is 409 duplicate_member",
+    level=Level.HARDENING,
+)
 def add_duplicate(ctx: Context) -> None:
     owner, bob = Member.random(), Member.random()
     repo_id, _body, key = ctx.create(owner)
@@ -78,7 +91,11 @@ def add_duplicate(ctx: Context) -> None:
     ctx.expect(keys == [bob.x25519_b64], "after the conflict", "bob's original X25519 key", keys)
 
 
-@check("6.add.wrong-epoch", "addMember with member.keyEpoch != the current epoch is 400")
+@case(
+    "spec/6.add.wrong-epoch",
+    "addMember with member.keyEpoch != the current epoch is 400",
+    level=Level.HARDENING,
+)
 def add_wrong_epoch(ctx: Context) -> None:
     owner, bob = Member.random(), Member.random()
     repo_id, _body, key = ctx.create(owner)
@@ -90,7 +107,11 @@ def add_wrong_epoch(ctx: Context) -> None:
     )
 
 
-@check("6.add.not-member", "addMember by a non-member is 403; on an unknown repository 404")
+@case(
+    "spec/6.add.not-member",
+    "addMember by a non-member is 403; on an unknown repository 404",
+    level=Level.SPEC,
+)
 def add_not_member(ctx: Context) -> None:
     owner, stranger, bob = Member.random(), Member.random(), Member.random()
     repo_id, _body, key = ctx.create(owner)
@@ -108,7 +129,11 @@ def add_not_member(ctx: Context) -> None:
     )
 
 
-@check("6.member.fetch", "fetchMemberKey with a percent-encoded member id (+ / =) returns the entry")
+@case(
+    "spec/6.member.fetch",
+    "fetchMemberKey with a percent-encoded member id (+ / =) returns the entry",
+    level=Level.SPEC,
+)
 def fetch_member(ctx: Context) -> None:
     owner = Member.random()
     bob = Member.random()
@@ -127,7 +152,11 @@ def fetch_member(ctx: Context) -> None:
     )
 
 
-@check("6.member.fetch-errors", "fetchMemberKey: unknown member 404, malformed id 400, non-member caller 403")
+@case(
+    "spec/6.member.fetch-errors",
+    "fetchMemberKey: unknown member 404, non-member caller 403",
+    level=Level.SPEC,
+)
 def fetch_errors(ctx: Context) -> None:
     owner, stranger = Member.random(), Member.random()
     repo_id, _body, _key = ctx.create(owner)
@@ -138,17 +167,31 @@ def fetch_errors(ctx: Context) -> None:
         "not_found",
         "unknown member",
     )
-    ctx.expect_error(
-        ctx.request("GET", ctx.member_path(repo_id, b64(bytes(31))), token=token),
-        400,
-        "bad_request",
-        "31-byte id",
-    )
     resp = ctx.request("GET", ctx.member_path(repo_id, owner.id), token=ctx.token(stranger))
     ctx.expect_error(resp, 403, "forbidden", "fetch by a stranger")
 
 
-@check("6.remove.ok", "removeMember rotates atomically: member gone, epoch+1, version+1, removed member 403")
+@case(
+    "spec/6.member.malformed-id",
+    "fetchMemberKey with a member id that is not a 32-byte key is 400, not a lookup",
+    level=Level.HARDENING,
+)
+def fetch_malformed_id(ctx: Context) -> None:
+    owner = Member.random()
+    repo_id, _body, _key = ctx.create(owner)
+    ctx.expect_error(
+        ctx.request("GET", ctx.member_path(repo_id, b64(bytes(31))), token=ctx.token(owner)),
+        400,
+        "bad_request",
+        "31-byte id",
+    )
+
+
+@case(
+    "spec/6.remove.ok",
+    "removeMember rotates atomically: member gone, epoch+1, version+1, removed member 403",
+    level=Level.SPEC,
+)
 def remove_ok(ctx: Context) -> None:
     owner, bob, carol = Member.random(), Member.random(), Member.random()
     repo_id, _body, key = ctx.create(owner)
@@ -179,7 +222,7 @@ def remove_ok(ctx: Context) -> None:
     )
 
 
-@check("6.remove.self", "a member may remove itself")
+@case("spec/6.remove.self", "a member may remove itself", level=Level.SPEC)
 def remove_self(ctx: Context) -> None:
     owner, bob = Member.random(), Member.random()
     repo_id, _body, key = ctx.create(owner)
@@ -191,7 +234,11 @@ def remove_self(ctx: Context) -> None:
     ctx.expect_error(ctx.pull(bob, repo_id), 403, "forbidden", "bob pulls after leaving")
 
 
-@check("6.remove.stale", "a removal computed against a stale payload version is 409 version_conflict")
+@case(
+    "spec/6.remove.stale",
+    "a removal computed against a stale payload version is 409 version_conflict",
+    level=Level.HARDENING,
+)
 def remove_stale(ctx: Context) -> None:
     owner, bob = Member.random(), Member.random()
     repo_id, _body, key = ctx.create(owner)
@@ -211,9 +258,14 @@ def remove_stale(ctx: Context) -> None:
     ctx.expect_unchanged(owner, repo_id, 2, 0, "stale removal")
 
 
-@check(
-    "6.remove.invalid",
+@case(
+    "spec/6.remove.invalid",
     "removeMember that skips a version, keeps the epoch, or does not keep the roster exactly is 400",
+    level=Level.HARDENING,
+    security=(
+        "a removal that does not drop the member or raise the epoch leaves the removed member able "
+        "to read later versions"
+    ),
 )
 def remove_invalid(ctx: Context) -> None:
     owner, bob, carol = Member.random(), Member.random(), Member.random()
@@ -240,7 +292,12 @@ def remove_invalid(ctx: Context) -> None:
     ctx.expect_unchanged(owner, repo_id, 1, 0, "rejected removals")
 
 
-@check("6.remove.last-member", "removing the last member (empty roster) is 400; an unknown member is 404")
+@case(
+    "spec/6.remove.last-member",
+    "removing the last member (empty roster) is 400; an unknown member is 404",
+    level=Level.HARDENING,
+    security="an emptied roster leaves a repository nobody can rotate or recover",
+)
 def remove_last(ctx: Context) -> None:
     owner, stranger = Member.random(), Member.random()
     repo_id, _body, _key = ctx.create(owner)
@@ -265,7 +322,12 @@ def _jwks_key(ctx: Context) -> bytes:
     return unb64url(x)
 
 
-@check("9.key-binding.issue", "POST /v1/key-binding signs ed25519B64|x25519B64 with the JWKS key")
+@case(
+    "wire/9.key-binding.issue",
+    "POST /v1/key-binding signs ed25519B64|x25519B64 with the JWKS key",
+    level=Level.EXTENSION,
+    needs=("key-binding", "jwks"),
+)
 def key_binding(ctx: Context) -> None:
     member = Member.random()
     resp = ctx.request(
@@ -288,7 +350,12 @@ def key_binding(ctx: Context) -> None:
     )
 
 
-@check("9.key-binding.errors", "key binding: no token 401, a low-order X25519 key 400")
+@case(
+    "wire/9.key-binding.errors",
+    "key binding: no token 401, a low-order X25519 key 400",
+    level=Level.EXTENSION,
+    needs=("key-binding",),
+)
 def key_binding_errors(ctx: Context) -> None:
     member = Member.random()
     ctx.expect_error(
@@ -301,3 +368,22 @@ def key_binding_errors(ctx: Context) -> None:
         "POST", "/v1/key-binding", {"x25519PublicKey": b64(LOW_ORDER_X25519)}, token=ctx.token(member)
     )
     ctx.expect_error(resp, 400, "bad_request", "low-order X25519 key")
+
+
+CASES: list[Case[Context]] = [
+    add_ok,
+    add_idempotent,
+    add_duplicate,
+    add_wrong_epoch,
+    add_not_member,
+    fetch_member,
+    fetch_errors,
+    fetch_malformed_id,
+    remove_ok,
+    remove_self,
+    remove_stale,
+    remove_invalid,
+    remove_last,
+    key_binding,
+    key_binding_errors,
+]

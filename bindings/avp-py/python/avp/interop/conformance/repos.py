@@ -7,9 +7,9 @@ import os
 from typing import Any
 
 from avp.interop import material
-from avp.interop.conformance.suite import Context, check, new_repo_id
+from avp.interop.conformance.context import Context, new_repo_id
 from avp.interop.material import Member, b64
-from avp.interop.model import Level
+from avp.interop.model import Case, Level, case
 from avp.interop.rawhttp import quote_segment
 
 
@@ -29,7 +29,11 @@ def _push_body(
     return body
 
 
-@check("5.create.ok", "createRepo answers the manifest as sent; pull returns it with the initial envelope")
+@case(
+    "wire/5.create.ok",
+    "createRepo answers the manifest as sent; pull returns it with the initial envelope",
+    level=Level.SPEC,
+)
 def create_ok(ctx: Context) -> None:
     owner = Member.random()
     repo_id, body, _key = ctx.create(owner)
@@ -42,7 +46,7 @@ def create_ok(ctx: Context) -> None:
     )
 
 
-@check("5.create.duplicate", "createRepo with an existing repoId is 409 duplicate_repo")
+@case("wire/5.create.duplicate", "createRepo with an existing repoId is 409 duplicate_repo", level=Level.SPEC)
 def create_duplicate(ctx: Context) -> None:
     owner = Member.random()
     repo_id, body, _key = ctx.create(owner)
@@ -56,8 +60,10 @@ def create_duplicate(ctx: Context) -> None:
     )
 
 
-@check(
-    "5.create.not-caller", "createRepo whose sole member is not the caller (or two members) is 403 forbidden"
+@case(
+    "wire/5.create.not-caller",
+    "createRepo whose sole member is not the caller (or two members) is 403 forbidden",
+    level=Level.SPEC,
 )
 def create_not_caller(ctx: Context) -> None:
     caller, other = Member.random(), Member.random()
@@ -75,9 +81,10 @@ def create_not_caller(ctx: Context) -> None:
     )
 
 
-@check(
-    "5.create.initial-counters",
+@case(
+    "wire/5.create.initial-counters",
     "a new repository starts at payloadVersion 1, keyEpoch 0, and the envelope agrees",
+    level=Level.HARDENING,
 )
 def create_counters(ctx: Context) -> None:
     owner = Member.random()
@@ -94,9 +101,10 @@ def create_counters(ctx: Context) -> None:
         ctx.expect_error(ctx.request("POST", "/v1/repos", body, token=token), 400, "bad_request", step)
 
 
-@check(
-    "5.manifest.passthrough",
+@case(
+    "wire/5.manifest.passthrough",
     "shareRefreshTokens (true/false/absent) and unknown manifest fields are kept verbatim",
+    level=Level.SPEC,
 )
 def passthrough(ctx: Context) -> None:
     owner, joiner = Member.random(), Member.random()
@@ -118,7 +126,11 @@ def passthrough(ctx: Context) -> None:
         )
 
 
-@check("6.pull.unchanged", "pull at the current version: {unchanged: true}, no envelope; at 0: the envelope")
+@case(
+    "spec/6.pull.unchanged",
+    "pull at the current version: {unchanged: true}, no envelope; at 0: the envelope",
+    level=Level.SPEC,
+)
 def pull_unchanged(ctx: Context) -> None:
     owner = Member.random()
     repo_id, _body, _key = ctx.create(owner)
@@ -129,19 +141,21 @@ def pull_unchanged(ctx: Context) -> None:
     ctx.expect(data.get("unchanged") is False, "pull known=0", "unchanged: false", data)
 
 
-@check("6.pull.unknown-repo", "pull of an unknown repository is 404 not_found")
+@case("spec/6.pull.unknown-repo", "pull of an unknown repository is 404 not_found", level=Level.SPEC)
 def pull_unknown(ctx: Context) -> None:
     ctx.expect_error(ctx.pull(Member.random(), new_repo_id()), 404, "not_found", "pull")
 
 
-@check("6.pull.not-member", "pull by an authenticated non-member is 403 forbidden")
+@case("spec/6.pull.not-member", "pull by an authenticated non-member is 403 forbidden", level=Level.SPEC)
 def pull_not_member(ctx: Context) -> None:
     owner = Member.random()
     repo_id, _body, _key = ctx.create(owner)
     ctx.expect_error(ctx.pull(Member.random(), repo_id), 403, "forbidden", "pull by a stranger")
 
 
-@check("6.path.body-mismatch", "a body repoId different from the path repoId is 400")
+@case(
+    "spec/6.path.body-mismatch", "a body repoId different from the path repoId is 400", level=Level.HARDENING
+)
 def path_mismatch(ctx: Context) -> None:
     owner = Member.random()
     repo_id, _body, _key = ctx.create(owner)
@@ -154,9 +168,10 @@ def path_mismatch(ctx: Context) -> None:
     ctx.expect_error(resp, 400, "bad_request", "pull with another body repoId")
 
 
-@check(
-    "6.path.percent-encoded",
+@case(
+    "spec/6.path.percent-encoded",
     "percent-encoded repo ids (+ / = % space, non-ASCII) round-trip; '+' is not a space",
+    level=Level.SPEC,
 )
 def percent_encoded(ctx: Context) -> None:
     owner = Member.random()
@@ -177,7 +192,11 @@ def percent_encoded(ctx: Context) -> None:
     ctx.expect_error(resp, 404, "not_found", "the same id with a space instead of '+'")
 
 
-@check("6.path.bad-escape", "an invalid percent escape or invalid UTF-8 in a path segment is 400")
+@case(
+    "spec/6.path.bad-escape",
+    "an invalid percent escape or invalid UTF-8 in a path segment is 400",
+    level=Level.HARDENING,
+)
 def bad_escape(ctx: Context) -> None:
     owner = Member.random()
     token = ctx.token(owner)
@@ -192,7 +211,9 @@ def bad_escape(ctx: Context) -> None:
         ctx.expect_error(resp, 400, "bad_request", step)
 
 
-@check("6.push.accept", "push at the current version with envelope version+1 is accepted")
+@case(
+    "spec/6.push.accept", "push at the current version with envelope version+1 is accepted", level=Level.SPEC
+)
 def push_accept(ctx: Context) -> None:
     owner = Member.random()
     repo_id, _body, key = ctx.create(owner)
@@ -203,9 +224,10 @@ def push_accept(ctx: Context) -> None:
     ctx.expect(manifest.get("payloadVersion") == 2, "pull after push", "payloadVersion 2", manifest)
 
 
-@check(
-    "6.push.conflict",
+@case(
+    "spec/6.push.conflict",
     "a stale push is 200 {accepted: false, conflict: true, current counters}, nothing written",
+    level=Level.SPEC,
 )
 def push_conflict(ctx: Context) -> None:
     owner = Member.random()
@@ -217,9 +239,14 @@ def push_conflict(ctx: Context) -> None:
     ctx.expect_unchanged(owner, repo_id, 2, 0, "stale push")
 
 
-@check(
-    "6.push.bad-counters",
+@case(
+    "spec/6.push.bad-counters",
     "push whose envelope is not version+1, lowers or changes the epoch, or names another repo is 400",
+    level=Level.HARDENING,
+    security=(
+        "a server that takes counters from the client lets a writer roll a repository back to an "
+        "older version or epoch"
+    ),
 )
 def push_bad_counters(ctx: Context) -> None:
     owner = Member.random()
@@ -236,8 +263,11 @@ def push_bad_counters(ctx: Context) -> None:
     ctx.expect_unchanged(owner, repo_id, 1, 0, "rejected pushes")
 
 
-@check(
-    "6.push.rotated-members", "rotatedMembers: [] or a roster that drops a member without a new epoch is 400"
+@case(
+    "spec/6.push.rotated-members",
+    "rotatedMembers: [] or a roster that drops a member without a new epoch is 400",
+    level=Level.HARDENING,
+    security="a roster emptied or shrunk without a new epoch keeps removed members able to read what follows",
 )
 def push_rotated(ctx: Context) -> None:
     owner, bob = Member.random(), Member.random()
@@ -292,7 +322,7 @@ def push_rotated(ctx: Context) -> None:
     ctx.expect_error(ctx.pull(bob, repo_id), 403, "forbidden", "bob after the rotation")
 
 
-@check("6.push.not-member", "push by a non-member is 403 forbidden and changes nothing")
+@case("spec/6.push.not-member", "push by a non-member is 403 forbidden and changes nothing", level=Level.SPEC)
 def push_not_member(ctx: Context) -> None:
     owner, stranger = Member.random(), Member.random()
     repo_id, _body, key = ctx.create(owner)
@@ -302,10 +332,10 @@ def push_not_member(ctx: Context) -> None:
     ctx.expect_unchanged(owner, repo_id, 1, 0, "push by a stranger")
 
 
-@check(
-    "10.zero-knowledge.spot-check",
+@case(
+    "spec/10.zero-knowledge.spot-check",
     "nothing the server returns holds a plaintext alt field or a data key",
-    Level.SHOULD,
+    level=Level.SPEC,
 )
 def zero_knowledge(ctx: Context) -> None:
     owner, bob = Member.random(), Member.random()
@@ -321,3 +351,24 @@ def zero_knowledge(ctx: Context) -> None:
             ctx.expect(
                 needle not in answer, "server answers", "no plaintext marker and no data key", "found one"
             )
+
+
+CASES: list[Case[Context]] = [
+    create_ok,
+    create_duplicate,
+    create_not_caller,
+    create_counters,
+    passthrough,
+    pull_unchanged,
+    pull_unknown,
+    pull_not_member,
+    path_mismatch,
+    percent_encoded,
+    bad_escape,
+    push_accept,
+    push_conflict,
+    push_bad_counters,
+    push_rotated,
+    push_not_member,
+    zero_knowledge,
+]

@@ -1,21 +1,12 @@
-"""The multi-actor interop scenarios; importing this package registers them all in :data:`SCENARIOS`."""
+"""The multi-actor interop scenarios; :data:`SCENARIOS` is their explicit list, from the basics to
+the attacks (the order the matrix shows them)."""
 
 from __future__ import annotations
 
+from avp.interop.model import Case
 from avp.interop.scenarios import adversarial, features, lifecycle
-from avp.interop.scenarios.engine import SCENARIOS, SLOTS, Scenario, run_case, transcript_identities
+from avp.interop.scenarios.context import SLOTS, Context, members_for, transcript_identities
 
-# the matrix reads best from the basics to the attacks
-_ORDER = [lifecycle.__name__, features.__name__, adversarial.__name__]
-SCENARIOS.sort(key=lambda s: _ORDER.index(s.func.__module__))
+SCENARIOS: list[Case[Context]] = [*lifecycle.CASES, *features.CASES, *adversarial.CASES]
 
-__all__ = [
-    "SCENARIOS",
-    "SLOTS",
-    "Scenario",
-    "adversarial",
-    "features",
-    "lifecycle",
-    "run_case",
-    "transcript_identities",
-]
+__all__ = ["SCENARIOS", "SLOTS", "Context", "members_for", "transcript_identities"]

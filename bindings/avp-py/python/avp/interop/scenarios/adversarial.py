@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from avp.interop.material import Member, alt
-from avp.interop.model import Level
+from avp.interop.model import Case, Level, case
 from avp.interop.proxy import DropShareRefreshTokens, ReplayEnvelope, ReplayPull, SubstituteKey
-from avp.interop.scenarios.engine import Context, scenario, usernames
+from avp.interop.scenarios.context import Context, usernames
 
 
 def _three_member_repo(ctx: Context, s: str, label: str, bind: bool) -> str:
@@ -61,9 +61,7 @@ def _substitution(ctx: Context, bind: bool) -> None:
                 **extra,
             )
         finally:
-            ctx.require(
-                mode.swapped, "proxy", "bob's key substituted in what alice read", "never substituted"
-            )
+            ctx.expect(mode.swapped, "proxy", "bob's key substituted in what alice read", "never substituted")
     ctx.details["dataKeyWrappedToAttacker"] = mode.leaked
     ctx.expect(
         not mode.leaked,
@@ -73,20 +71,22 @@ def _substitution(ctx: Context, bind: bool) -> None:
     )
 
 
-@scenario(
-    "9.adversarial.substituted-key-binding",
+@case(
+    "spec/9.adversarial.substituted-key-binding",
     "substituted X25519 key, bindings required: refused (binding_invalid)",
+    level=Level.EXTENSION,
+    needs=("key-binding", "jwks"),
     actors=3,
 )
 def substituted_with_binding(ctx: Context) -> None:
     _substitution(ctx, bind=True)
 
 
-@scenario(
-    "9.adversarial.substituted-key-pinning",
+@case(
+    "spec/9.adversarial.substituted-key-pinning",
     "substituted X25519 key of a known member, no bindings: refused by key pinning (key_changed)",
+    level=Level.HARDENING,
     actors=3,
-    level=Level.SHOULD,
 )
 def substituted_pinning(ctx: Context) -> None:
     _substitution(ctx, bind=False)
@@ -101,14 +101,14 @@ def _refuses_replayed_pull(
     try:
         ctx.call_error(slot, "pull", {"rollback_detected"}, step=step, server=url, repoId=repo)
     finally:
-        ctx.require(mode.replayed, "proxy", served, "the proxy never replayed")
+        ctx.expect(mode.replayed, "proxy", served, "the proxy never replayed")
 
 
-@scenario(
-    "10.adversarial.version-rollback",
+@case(
+    "spec/10.adversarial.version-rollback",
     "the server serves an older version than the client has seen: rollback_detected",
+    level=Level.HARDENING,
     actors=1,
-    level=Level.SHOULD,
 )
 def version_rollback(ctx: Context) -> None:
     repo = ctx.repo_id("rollback")
@@ -122,10 +122,10 @@ def version_rollback(ctx: Context) -> None:
         )
 
 
-@scenario(
-    "10.adversarial.stale-epoch",
+@case(
+    "spec/10.adversarial.stale-epoch",
     "after a rotation the server serves the old epoch's envelope: rollback_detected",
-    level=Level.SHOULD,
+    level=Level.HARDENING,
 )
 def stale_epoch(ctx: Context) -> None:
     s = ctx.server
@@ -143,9 +143,10 @@ def stale_epoch(ctx: Context) -> None:
         )
 
 
-@scenario(
-    "5.1.adversarial.dropped-share-refresh-tokens",
+@case(
+    "spec/5.1.adversarial.dropped-share-refresh-tokens",
     "the server drops shareRefreshTokens: the client treats the policy as off and strips",
+    level=Level.SPEC,
 )
 def dropped_flag(ctx: Context) -> None:
     repo = ctx.shared_repo(
@@ -163,9 +164,10 @@ def dropped_flag(ctx: Context) -> None:
     )
 
 
-@scenario(
-    "4.adversarial.replayed-envelope",
+@case(
+    "spec/4.adversarial.replayed-envelope",
     "an old envelope served under a new version fails authentication (invalid_tag)",
+    level=Level.SPEC,
 )
 def replayed_envelope(ctx: Context) -> None:
     s = ctx.server
@@ -183,5 +185,15 @@ def replayed_envelope(ctx: Context) -> None:
             server=url,
             repoId=repo,
         )
-    ctx.require(mode.replayed, "proxy", "the replay was served", "the proxy never replayed")
+    ctx.expect(mode.replayed, "proxy", "the replay was served", "the proxy never replayed")
     ctx.details["alts"] = usernames(ctx.stored_alts("alice", repo))
+
+
+CASES: list[Case[Context]] = [
+    substituted_with_binding,
+    substituted_pinning,
+    version_rollback,
+    stale_epoch,
+    dropped_flag,
+    replayed_envelope,
+]

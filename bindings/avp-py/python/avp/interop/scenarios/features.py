@@ -11,15 +11,17 @@ from typing import Any
 from avp import crypto, federation
 from avp.interop import material
 from avp.interop.material import Member, alt, b64, unb64, unb64url
-from avp.interop.model import CaseSkipped, Level
+from avp.interop.model import Case, CaseSkipped, Level, case
 from avp.interop.proxy import ExpireOnce, RejectTokens
 from avp.interop.rawhttp import quote_segment
-from avp.interop.scenarios.engine import Context, scenario, usernames
+from avp.interop.scenarios.context import Context, usernames
 
 
-@scenario(
-    "6.errors.client-codes",
+@case(
+    "spec/6.errors.client-codes",
     "each client surfaces the server's status and code: 404, 403, 409 duplicate_repo/member",
+    level=Level.EXTENSION,
+    needs=("error-codes",),
 )
 def client_codes(ctx: Context) -> None:
     s = ctx.server
@@ -74,9 +76,10 @@ def client_codes(ctx: Context) -> None:
     )
 
 
-@scenario(
-    "4.auth.token-rejected",
+@case(
+    "wire/4.auth.token-rejected",
     "a server that refuses every token: the client reports unauthorized (401) and stops",
+    level=Level.SPEC,
     actors=1,
 )
 def token_rejected(ctx: Context) -> None:
@@ -93,11 +96,11 @@ def token_rejected(ctx: Context) -> None:
         )
 
 
-@scenario(
-    "4.auth.reauth-after-expiry",
+@case(
+    "wire/4.auth.reauth-after-expiry",
     "a token rejected as expired: the client logs in again once and succeeds",
+    level=Level.HARDENING,
     actors=1,
-    level=Level.SHOULD,
 )
 def reauth(ctx: Context) -> None:
     repo = ctx.repo_id("reauth")
@@ -124,9 +127,10 @@ def _member_with(ctx: Context, slot: str, chars: str) -> Member:
         n += 1
 
 
-@scenario(
-    "6.path.percent-encoded-member-ids",
+@case(
+    "spec/6.path.percent-encoded-member-ids",
     "member ids with + / = are escaped in fetchMemberKey paths by every client",
+    level=Level.SPEC,
 )
 def percent_member_ids(ctx: Context) -> None:
     s = ctx.server
@@ -144,10 +148,10 @@ def percent_member_ids(ctx: Context) -> None:
         )
 
 
-@scenario(
-    "6.path.unusual-repo-ids",
+@case(
+    "spec/6.path.unusual-repo-ids",
     "a repository id with + / = % & ~ and non-ASCII (valid on the wire, made by another client) is usable",
-    level=Level.SHOULD,
+    level=Level.HARDENING,
 )
 def unusual_repo_ids(ctx: Context) -> None:
     s = ctx.server
@@ -166,9 +170,10 @@ def unusual_repo_ids(ctx: Context) -> None:
     ctx.expect(usernames(ctx.stored_alts("alice", repo)) == ["p1", "p2"], "server state", "[p1, p2]", "other")
 
 
-@scenario(
-    "5.1.refresh-tokens.shared",
+@case(
+    "spec/5.1.refresh-tokens.shared",
     "shareRefreshTokens: true is kept by the server and honoured by the other client",
+    level=Level.SPEC,
 )
 def refresh_shared(ctx: Context) -> None:
     s = ctx.server
@@ -199,9 +204,10 @@ def refresh_shared(ctx: Context) -> None:
     )
 
 
-@scenario(
-    "5.1.refresh-tokens.stripped",
+@case(
+    "spec/5.1.refresh-tokens.stripped",
     "policy off (absent or false): refreshToken/expiresAt stripped on encrypt and on decrypt",
+    level=Level.SPEC,
 )
 def refresh_stripped(ctx: Context) -> None:
     s = ctx.server
@@ -241,9 +247,10 @@ def refresh_stripped(ctx: Context) -> None:
         )
 
 
-@scenario(
-    "8.federation.locator-join",
+@case(
+    "spec/8.federation.locator-join",
     "invite and locator tokens made by one client are decoded by the runner and the other client",
+    level=Level.SPEC,
 )
 def federation_join(ctx: Context) -> None:
     s = ctx.server
@@ -282,9 +289,11 @@ def federation_join(ctx: Context) -> None:
     )
 
 
-@scenario(
-    "9.key-binding.cross-client",
+@case(
+    "spec/9.key-binding.cross-client",
     "a binding issued by the server verifies in each client; a forged or missing one is refused",
+    level=Level.EXTENSION,
+    needs=("key-binding", "jwks"),
 )
 def key_binding(ctx: Context) -> None:
     s = ctx.server
@@ -356,7 +365,11 @@ def key_binding(ctx: Context) -> None:
     ctx.expect(usernames(seen.get("alts")) == ["k1"], "bob.pull", "[k1]", seen)
 
 
-@scenario("6.push.concurrent-writers", "two clients update the same repository at once: no lost update")
+@case(
+    "spec/6.push.concurrent-writers",
+    "two clients update the same repository at once: no lost update",
+    level=Level.SPEC,
+)
 def concurrent_writers(ctx: Context) -> None:
     s = ctx.server
     repo = ctx.shared_repo("conc", [alt("seed")])
@@ -381,9 +394,10 @@ def concurrent_writers(ctx: Context) -> None:
     )
 
 
-@scenario(
-    "6.limits.large-payload",
+@case(
+    "wire/6.limits.large-payload",
     "a payload near maxBodyBytes round-trips between clients; one over it is too_large",
+    level=Level.HARDENING,
 )
 def large_payload(ctx: Context) -> None:
     s = ctx.server
@@ -423,9 +437,11 @@ def large_payload(ctx: Context) -> None:
     )
 
 
-@scenario(
-    "6.limits.client-quota",
+@case(
+    "wire/6.limits.client-quota",
     "a full roster: the client surfaces 429 quota_exceeded and the roster is unchanged",
+    level=Level.EXTENSION,
+    needs=("quotas",),
     actors=1,
 )
 def client_quota(ctx: Context) -> None:
@@ -449,3 +465,19 @@ def client_quota(ctx: Context) -> None:
     )
     members = ctx.raw_pull("alice", repo)["manifest"]["members"]
     ctx.expect(len(members) == limit, "server roster", f"{limit} members", f"{len(members)} members")
+
+
+CASES: list[Case[Context]] = [
+    client_codes,
+    token_rejected,
+    reauth,
+    percent_member_ids,
+    unusual_repo_ids,
+    refresh_shared,
+    refresh_stripped,
+    federation_join,
+    key_binding,
+    concurrent_writers,
+    large_payload,
+    client_quota,
+]

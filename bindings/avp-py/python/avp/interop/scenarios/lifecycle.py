@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from avp.interop.material import alt
-from avp.interop.scenarios.engine import Context, scenario, usernames
+from avp.interop.model import Case, Level, case
+from avp.interop.scenarios.context import Context, usernames
 
 
 def _removed_cannot_read(ctx: Context, removed: str, reader: str, repo_id: str) -> None:
@@ -28,9 +29,10 @@ def _removed_cannot_read(ctx: Context, removed: str, reader: str, repo_id: str) 
     )
 
 
-@scenario(
-    "6.lifecycle.two-members",
+@case(
+    "spec/6.lifecycle.two-members",
     "create → pull → push → add → other decrypts → conflict → remove → 403 + old key fails",
+    level=Level.SPEC,
     vector_identities=True,
 )
 def two_members(ctx: Context) -> None:
@@ -104,9 +106,10 @@ def two_members(ctx: Context) -> None:
     )
 
 
-@scenario(
-    "6.lifecycle.three-members",
+@case(
+    "spec/6.lifecycle.three-members",
     "three members on mixed clients; bob removes carol; alice and bob read the new epoch",
+    level=Level.SPEC,
     actors=3,
     vector_identities=True,
 )
@@ -138,3 +141,9 @@ def three_members(ctx: Context) -> None:
     ctx.call("alice", "update", server=s, repoId=repo, addAlts=[alt("a2")])
     final = ctx.call("bob", "pull", server=s, repoId=repo)
     ctx.expect(usernames(final.get("alts")) == ["a1", "a2", "c1"], "bob.pull", "[a1, a2, c1]", final)
+
+
+CASES: list[Case[Context]] = [
+    two_members,
+    three_members,
+]

@@ -1,9 +1,9 @@
-"""The engine of the multi-actor scenarios: registry, the context a scenario gets, one case's run.
+"""What a scenario gets: actor slots ("alice", "bob", "carol") speaking the actor contract to one
+server, and the runner's own raw view of that server.
 
-A scenario is a small function with an id by spec section (``6.push.conflict``) that drives actor
-slots ("alice", "bob", "carol") through the actor contract against one server, and checks what
-they answer — and, where the protocol demands it, what really reached the server (the runner
-knows every actor's keys, so it can log in and decrypt as that actor over raw HTTP).
+A scenario is a :class:`~avp.interop.model.Case` over this :class:`Context`: it drives the actors and
+checks what they answer — and, where the protocol demands it, what really reached the server (the
+runner knows every actor's keys, so it can log in and decrypt as that actor over raw HTTP).
 """
 
 from __future__ import annotations
@@ -11,26 +11,15 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
-import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Optional
+from typing import Any, Iterable, Iterator, Optional
 
-from avp.errors import AvpError
 from avp.interop import material
-from avp.interop.actors import Actor, ActorBroken, ActorError
+from avp.interop.actor_pool import Actor, ActorError
+from avp.interop.engine import CaseContext
 from avp.interop.material import Member
-from avp.interop.model import (
-    CaseFailed,
-    CaseResult,
-    CaseSkipped,
-    CaseUnsupported,
-    Kind,
-    Level,
-    Outcome,
-    outcome_for_failure,
-)
+from avp.interop.model import Case, CaseFailed, CaseUnsupported
 from avp.interop.proxy import Mode, Proxy
 from avp.interop.rawhttp import RawClient, quote_segment
 from avp.interop.redact import shorten
@@ -38,59 +27,49 @@ from avp.interop.redact import shorten
 SLOTS = ("alice", "bob", "carol")
 
 
-@dataclass(frozen=True)
-class Scenario:
-    id: str
-    level: Level
-    summary: str
-    #: how many actor slots it uses (1: played only where every slot is the same client)
-    actors: int
-    func: Callable[[Context], None]
-    #: play with the fixed identities of the transcript vector (same keys in every run and column)
-    vector_identities: bool = False
-
-
-SCENARIOS: list[Scenario] = []
-
-
-def scenario(
-    scenario_id: str,
-    summary: str,
-    *,
-    actors: int = 2,
-    level: Level = Level.MUST,
-    vector_identities: bool = False,
-) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
-    def register(func: Callable[[Context], None]) -> Callable[[Context], None]:
-        if any(s.id == scenario_id for s in SCENARIOS):
-            raise ValueError(f"duplicate scenario id {scenario_id}")
-        SCENARIOS.append(Scenario(scenario_id, level, summary, actors, func, vector_identities))
-        return func
-
-    return register
-
-
-class Context:
+class Context(CaseContext):
     def __init__(
         self,
         server: str,
         discovery: dict[str, Any],
+        extensions: frozenset[str],
         actors: dict[str, Actor],
         members: dict[str, Member],
-        transcript: list[dict[str, Any]],
-        upstream: Optional[str] = None,
+        *,
+        record_http: bool = False,
     ) -> None:
-        #: the URL the actors use (the recording proxy), and the real server behind it
-        self.server = server
-        self.upstream = upstream or server
-        self.discovery = discovery
+        super().__init__([], discovery, extensions)
+        #: with record_http the actors talk to the server through a recording proxy, so the
+        #: transcript shows their own HTTP exchanges too (it costs time: the runner re-runs failed
+        #: cases this way); ``server`` is the URL the actors use, ``upstream`` the real server
+        self.upstream = server
+        self._recorder = Proxy(server, None, self.transcript).__enter__() if record_http else None
+        self.server = self._recorder.url if self._recorder else server
         self.actors = actors
         self.members = members
-        self.transcript = transcript
-        self.http = RawClient(self.upstream, transcript)
+        self.http = RawClient(self.upstream, self.transcript)
         self.identities: dict[str, dict[str, Any]] = {}
         self._tokens: dict[str, str] = {}
-        self.details: dict[str, Any] = {}
+        for actor in actors.values():
+            actor.transcript = self.transcript
+
+    def prepare(self) -> None:
+        """Give every actor its identity (the first step of every scenario)."""
+        for slot, member in self.members.items():
+            self.identities[slot] = self.call(slot, "identity", **member.actor_identity())
+            self.expect(
+                self.identities[slot].get("ed25519PublicKey") == member.id,
+                f"{slot}.identity",
+                "the public key of the given seed",
+                self.identities[slot],
+            )
+
+    def close(self) -> None:
+        if self._recorder is not None:
+            self._recorder.close()
+        self.http.close()
+        for actor in self.actors.values():
+            actor.transcript = None
 
     # --- actors -------------------------------------------------------------------------------------
     def _send(self, slot: str, op: str, **args: Any) -> dict[str, Any]:
@@ -145,15 +124,6 @@ class Context:
             futures = [pool.submit(self.call, slot, op, **args) for slot, op, args in calls]
             return [f.result() for f in futures]
 
-    def expect(self, condition: bool, step: str, expected: str, actual: Any) -> None:
-        if not condition:
-            raise CaseFailed(step, expected, actual if isinstance(actual, str) else shorten(actual))
-
-    def require(self, condition: bool, step: str, expected: str, actual: str) -> None:
-        """A check of the case's own setup: failing it fails the case whatever its level."""
-        if not condition:
-            raise CaseFailed(step, expected, actual, hard=True)
-
     # --- naming and identities ----------------------------------------------------------------------
     def repo_id(self, label: str = "r") -> str:
         return f"{label}-{secrets.token_hex(6)}"
@@ -190,9 +160,7 @@ class Context:
         resp = self.http.request(method, path, body, token=self.token(slot), note=f"runner as {slot}")
         data = resp.json()
         if resp.status != 200 or not isinstance(data, dict):
-            raise CaseFailed(
-                f"runner {method} {path} as {slot}", "200", f"{resp.status} {resp.body[:200]!r}", hard=True
-            )
+            raise CaseFailed(f"runner {method} {path} as {slot}", "200", f"{resp.status} {resp.body[:200]!r}")
         return data
 
     def raw_pull(self, slot: str, repo_id: str) -> dict[str, Any]:
@@ -215,9 +183,6 @@ class Context:
         key = material.data_key_of(self.members[slot], data["manifest"])
         alts: list[dict[str, Any]] = material.open_envelope(key, data["envelope"])["alts"]
         return alts
-
-    def limit(self, name: str, default: int) -> int:
-        return material.discovery_limit(self.discovery, name, default)
 
     @contextlib.contextmanager
     def proxy(self, mode: Mode) -> Iterator[str]:
@@ -245,79 +210,16 @@ def usernames(alts: Any) -> list[str]:
     return sorted(a.get("username", "?") for a in alts) if isinstance(alts, list) else []
 
 
-def run_case(
-    sc: Scenario,
-    *,
-    server: str,
-    discovery: dict[str, Any],
-    actors: dict[str, Actor],
-    column: str,
-    seed: str,
-    strict: bool,
-    fixed: Optional[dict[str, Member]] = None,
-    record_http: bool = False,
-) -> CaseResult:
-    """Play one scenario; ``fixed`` are the transcript vector's identities, used by the scenarios
-    that ask for them (the others derive fresh identities from the seed, case and column)."""
-    transcript: list[dict[str, Any]] = []
-    started = time.perf_counter()
-    members = {
+def members_for(
+    case: Case[Context], slots: Iterable[str], seed: str, column: str, fixed: dict[str, Member]
+) -> dict[str, Member]:
+    """The identities of one play: the transcript vector's fixed ones for the scenarios that ask
+    for them, otherwise fresh ones derived from the seed, case and column."""
+    return {
         slot: (
             fixed[slot]
-            if sc.vector_identities and fixed and slot in fixed
-            else Member.derive(f"{seed}/{sc.id}/{column}/{slot}")
+            if case.vector_identities and slot in fixed
+            else Member.derive(f"{seed}/{case.id}/{column}/{slot}")
         )
-        for slot in actors
+        for slot in slots
     }
-    # with record_http the actors talk to the server through a recording proxy, so the transcript
-    # shows their own HTTP exchanges too (it costs time: the runner re-runs failed cases this way)
-    recorder = Proxy(server, None, transcript).__enter__() if record_http else None
-    ctx = Context(
-        recorder.url if recorder else server, discovery, actors, members, transcript, upstream=server
-    )
-    outcome, reason, failed = Outcome.PASS, None, None
-    for actor in actors.values():
-        actor.transcript = transcript
-    try:
-        for slot in actors:
-            ctx.identities[slot] = ctx.call(slot, "identity", **members[slot].actor_identity())
-            ctx.expect(
-                ctx.identities[slot].get("ed25519PublicKey") == members[slot].id,
-                f"{slot}.identity",
-                "the public key of the given seed",
-                ctx.identities[slot],
-            )
-        sc.func(ctx)
-    except CaseFailed as err:
-        outcome, failed = (Outcome.FAIL if err.hard else outcome_for_failure(sc.level, strict)), err
-    except CaseUnsupported as err:
-        outcome, reason = Outcome.UNSUPPORTED, str(err)
-    except CaseSkipped as err:
-        outcome, reason = Outcome.SKIPPED, str(err)
-    except ActorBroken as err:
-        outcome, reason = Outcome.FAIL, f"actor broke: {err}"
-    except AvpError as err:  # the runner's own raw HTTP or crypto step failed
-        outcome, reason = Outcome.FAIL, f"{err.code}: {err}"
-    except (KeyError, TypeError, ValueError) as err:  # a reply missing a field the contract names
-        outcome, reason = Outcome.FAIL, f"malformed reply or state: {type(err).__name__}: {err}"
-    finally:
-        if recorder is not None:
-            recorder.close()
-        ctx.http.close()
-        for actor in actors.values():
-            actor.transcript = None
-    return CaseResult(
-        kind=Kind.SCENARIO,
-        case_id=sc.id,
-        level=sc.level,
-        summary=sc.summary,
-        column=column,
-        outcome=outcome,
-        duration_ms=(time.perf_counter() - started) * 1000,
-        reason=reason or (str(failed) if failed else None),
-        step=failed.step if failed else None,
-        expected=failed.expected if failed else None,
-        actual=failed.actual if failed else None,
-        transcript=transcript,
-        details=ctx.details,
-    )

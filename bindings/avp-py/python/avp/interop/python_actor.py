@@ -1,4 +1,4 @@
-"""The Python client under test: ``python -m avp.interop.actor`` speaks docs/actor-contract.md over
+"""The Python client under test: ``python -m avp.interop.python_actor`` speaks docs/actor-contract.md over
 stdin/stdout and does every operation through the SDK (:mod:`avp.client`), defences included.
 
 State lives in a private temporary directory that each ``identity`` request replaces, so one
@@ -27,7 +27,8 @@ Handler = Callable[[dict[str, Any]], dict[str, Any]]
 def _alts(raw: Any) -> list[AltAccount]:
     if not isinstance(raw, list):
         raise BadRequest("'alts' must be a list of AltAccount objects")
-    return [AltAccount.from_dict(a) for a in raw]
+    # the Rust payload rules, with the alt's position in errors
+    return [AltAccount.from_dict(a, f"alts[{i}]") for i, a in enumerate(raw)]
 
 
 def _str(args: dict[str, Any], name: str) -> str:

@@ -1,71 +1,34 @@
-"""The engine of the black-box server conformance suite: registered checks, their context, a run.
+"""What a conformance check gets: an HTTP client recording its transcript, the server's discovery
+document and extensions, the helpers every check uses.
 
-Each check is a small function registered with an id by spec section (``4.token.reused-nonce``), a
-level (MUST / SHOULD) and a one-line summary; it talks to the server only over HTTP with
-:class:`~avp.interop.rawhttp.RawClient`, so any server, local or remote, can be checked.
+A check is a :class:`~avp.interop.model.Case` over this :class:`Context`; it talks to the server only
+over HTTP with :class:`~avp.interop.rawhttp.RawClient`, so any server, local or remote, can be checked.
 """
 
 from __future__ import annotations
 
 import secrets
-import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
-from avp.errors import AvpError
 from avp.interop import material
+from avp.interop.engine import CaseContext
 from avp.interop.material import Member
-from avp.interop.model import (
-    CaseFailed,
-    CaseResult,
-    CaseSkipped,
-    Kind,
-    Level,
-    Outcome,
-    outcome_for_failure,
-)
+from avp.interop.model import CaseFailed, CaseSkipped
 from avp.interop.rawhttp import Body, RawClient, Response, quote_segment
 from avp.interop.redact import shorten
 
 
-@dataclass(frozen=True)
-class Check:
-    id: str
-    level: Level
-    summary: str
-    func: Callable[[Context], None]
-
-
-CHECKS: list[Check] = []
-
-
-def check(
-    check_id: str, summary: str, level: Level = Level.MUST
-) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
-    def register(func: Callable[[Context], None]) -> Callable[[Context], None]:
-        if any(c.id == check_id for c in CHECKS):
-            raise ValueError(f"duplicate conformance check id {check_id}")
-        CHECKS.append(Check(check_id, level, summary, func))
-        return func
-
-    return register
-
-
-class Context:
-    """What a check gets: an HTTP client recording its transcript, the discovery document, helpers."""
-
-    def __init__(self, base_url: str, discovery: dict[str, Any], transcript: list[dict[str, Any]]) -> None:
+class Context(CaseContext):
+    def __init__(self, base_url: str, discovery: dict[str, Any], extensions: frozenset[str]) -> None:
+        super().__init__([], discovery, extensions)
         self.base_url = base_url
-        self.discovery = discovery
-        self.http = RawClient(base_url, transcript)
+        self.http = RawClient(base_url, self.transcript)
         self._tokens: dict[str, str] = {}
-        self.step = "setup"
+
+    def close(self) -> None:
+        self.http.close()
 
     # --- limits ---------------------------------------------------------------------------------
-    def limit(self, name: str, default: int) -> int:
-        return material.discovery_limit(self.discovery, name, default)
-
     def small_limit(self, name: str, default: int, most: int, too_large: str) -> int:
         """A limit the check must exhaust or wait out: above ``most`` the check is skipped, and
         ``too_large`` says why."""
@@ -146,23 +109,23 @@ class Context:
         return data
 
     def expect_error(self, resp: Response, status: int, code: str, step: str) -> None:
-        """The status, the ``code``, and the error body shape every non-2xx must have."""
+        """The status and the error body every non-2xx must have; the ``code`` too when the server
+        has the error-codes extension (AVP 0.4 itself only asks for ``{"error": ...}``)."""
         data = resp.json()
         got = data.get("code") if isinstance(data, dict) else None
-        if resp.status != status or got != code:
+        codes = "error-codes" in self.extensions
+        if resp.status != status or (codes and got != code):
             raise CaseFailed(
                 step,
-                f"{status} {code}",
+                f"{status} {code}" if codes else str(status),
                 f"{resp.status} {got or shorten(resp.body.decode('utf-8', 'replace'), 120)}",
             )
         if not (resp.header("content-type") or "").startswith("application/json"):
             raise CaseFailed(step, "Content-Type: application/json", str(resp.header("content-type")))
         if not isinstance(data, dict) or not isinstance(data.get("error"), str):
-            raise CaseFailed(step, "an error body {error, code}", shorten(data))
-
-    def expect(self, condition: bool, step: str, expected: str, actual: Any) -> None:
-        if not condition:
-            raise CaseFailed(step, expected, actual if isinstance(actual, str) else shorten(actual))
+            raise CaseFailed(
+                step, "an error body {error, code}" if codes else "an error body {error}", shorten(data)
+            )
 
     def expect_unchanged(self, owner: Member, repo_id: str, version: int, epoch: int, step: str) -> None:
         """A rejected request changes nothing."""
@@ -178,57 +141,3 @@ class Context:
 
 def new_repo_id(prefix: str = "conf") -> str:
     return f"{prefix}-{secrets.token_hex(8)}"
-
-
-def run_check(chk: Check, base_url: str, discovery: dict[str, Any], strict: bool, column: str) -> CaseResult:
-    transcript: list[dict[str, Any]] = []
-    started = time.perf_counter()
-    ctx = Context(base_url, discovery, transcript)
-    outcome, reason, failed = Outcome.PASS, None, None
-    try:
-        chk.func(ctx)
-    except CaseFailed as err:
-        outcome, failed = outcome_for_failure(chk.level, strict), err
-    except CaseSkipped as err:
-        outcome, reason = Outcome.SKIPPED, str(err)
-    except AvpError as err:
-        outcome, reason = outcome_for_failure(chk.level, strict), f"{err.code}: {err}"
-    finally:
-        ctx.http.close()
-    return CaseResult(
-        kind=Kind.CONFORMANCE,
-        case_id=chk.id,
-        level=chk.level,
-        summary=chk.summary,
-        column=column,
-        outcome=outcome,
-        duration_ms=(time.perf_counter() - started) * 1000,
-        reason=reason or (str(failed) if failed else None),
-        step=failed.step if failed else None,
-        expected=failed.expected if failed else None,
-        actual=failed.actual if failed else None,
-        transcript=transcript,
-    )
-
-
-def run_suite(
-    base_url: str,
-    discovery: dict[str, Any],
-    *,
-    strict: bool = False,
-    column: Optional[str] = None,
-    select: Callable[[str], bool] = lambda _id: True,
-    workers: int = 2,
-    on_result: Callable[[CaseResult], None] = lambda _r: None,
-) -> list[CaseResult]:
-    """Every selected check against one server; results in registration order."""
-    checks = [c for c in CHECKS if select(c.id)]
-    column = column or base_url
-
-    def one(chk: Check) -> CaseResult:
-        result = run_check(chk, base_url, discovery, strict, column)
-        on_result(result)
-        return result
-
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="conformance") as pool:
-        return list(pool.map(one, checks))

@@ -1,0 +1,28 @@
+"use strict";
+// Strict base64 (RFC 4648 §4 standard alphabet with canonical padding, §5 url-safe without padding):
+// Buffer.from(s, "base64") silently skips junk and accepts either alphabet, so we validate the text
+// first and then check that re-encoding gives back exactly the input (zero trailing bits).
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.encodeUrl = exports.encodeStd = void 0;
+exports.decodeStd = decodeStd;
+exports.decodeUrl = decodeUrl;
+const STD = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const URL_NOPAD = /^[A-Za-z0-9_-]*$/;
+/** Decode standard base64, or return null when `s` is not its canonical encoding of some bytes. */
+function decodeStd(s) {
+    if (!STD.test(s))
+        return null;
+    const bytes = Buffer.from(s, "base64");
+    return bytes.toString("base64") === s ? bytes : null;
+}
+/** Decode base64url without padding, or null when not canonical (length 4k+1 or nonzero trailing bits). */
+function decodeUrl(s) {
+    if (!URL_NOPAD.test(s) || s.length % 4 === 1)
+        return null;
+    const bytes = Buffer.from(s, "base64url");
+    return bytes.toString("base64url") === s ? bytes : null;
+}
+const encodeStd = (b) => Buffer.from(b).toString("base64");
+exports.encodeStd = encodeStd;
+const encodeUrl = (b) => Buffer.from(b).toString("base64url");
+exports.encodeUrl = encodeUrl;

@@ -1,0 +1,418 @@
+"use strict";
+// The client actor's state and operations (docs/actor-contract.md): one identity, a token cache
+// per server, and per repository the data keys held (current and former), the last manifest,
+// pinned member keys and the highest (payloadVersion, keyEpoch) seen. Real crypto throughout.
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.Session = void 0;
+const node_crypto_1 = require("node:crypto");
+const b64_1 = require("./b64");
+const clienterror_1 = require("./clienterror");
+const ed25519_1 = require("./ed25519");
+const envelope_1 = require("./envelope");
+const federation_1 = require("./federation");
+const http_1 = require("./http");
+const identity_1 = require("./identity");
+const MAX_UPDATE_ATTEMPTS = 5;
+const TOKEN_MARGIN_MS = 30_000;
+const bad = (message) => new clienterror_1.ClientError("bad_request", message);
+const protocol = (message) => new clienterror_1.ClientError("protocol_error", message);
+function str(args, name) {
+    const v = args?.[name];
+    if (typeof v !== "string" || v === "")
+        throw bad(`args.${name} must be a non-empty string`);
+    return v;
+}
+function altList(v, name) {
+    if (!Array.isArray(v) || !v.every((a) => a !== null && typeof a === "object" && !Array.isArray(a))) {
+        throw bad(`args.${name} must be an array of AltAccount objects`);
+    }
+    return v;
+}
+/** Refresh-token policy (spec §5.1): on only for an explicit true; off strips on encrypt and decrypt. */
+function applyPolicy(alts, share) {
+    return alts.map((a) => {
+        const out = { ...a };
+        // Older payloads carry one `ban` instead of the `bans` map.
+        if ("ban" in out && !("bans" in out)) {
+            out["bans"] = out["ban"] === null ? null : { unknown: out["ban"] };
+            delete out["ban"];
+        }
+        if (share !== true) {
+            delete out["refreshToken"];
+            delete out["expiresAt"];
+        }
+        return out;
+    });
+}
+function checkManifest(m, repoId) {
+    if (m === null || typeof m !== "object" || !Array.isArray(m.members))
+        throw protocol("manifest is malformed");
+    if (m.repoId !== repoId)
+        throw protocol("manifest names another repository");
+    (0, envelope_1.checkCounter)(m.payloadVersion, "manifest.payloadVersion");
+    (0, envelope_1.checkCounter)(m.keyEpoch, "manifest.keyEpoch");
+    for (const e of m.members) {
+        if (typeof e?.ed25519PublicKey !== "string" || typeof e?.x25519PublicKey !== "string" || typeof e?.wrappedDataKey !== "object") {
+            throw protocol("manifest member entry is malformed");
+        }
+    }
+    return m;
+}
+class Session {
+    identity = identity_1.Identity.random();
+    tokens = new Map();
+    repos = new Map();
+    /** Every data key ever held per repoId (any server): what open_envelope may try. */
+    heldKeys = new Map();
+    issuerKeys = new Map();
+    // --- identity and authentication ----------------------------------------------------------------
+    setIdentity(args) {
+        const seed = args?.ed25519SeedB64 === undefined ? null : (0, b64_1.decodeStd)(String(args.ed25519SeedB64));
+        const xpriv = args?.x25519PrivateB64 === undefined ? null : (0, b64_1.decodeStd)(String(args.x25519PrivateB64));
+        if ((seed !== null && seed.length !== 32) || (xpriv !== null && xpriv.length !== 32))
+            throw new clienterror_1.ClientError("invalid_key", "keys must be 32 bytes");
+        if ((args?.ed25519SeedB64 !== undefined && seed === null) || (args?.x25519PrivateB64 !== undefined && xpriv === null)) {
+            throw new clienterror_1.ClientError("invalid_encoding", "keys must be strict standard base64");
+        }
+        this.identity = identity_1.Identity.fromRaw(seed, xpriv);
+        this.tokens.clear();
+        this.repos.clear();
+        this.heldKeys.clear();
+        this.issuerKeys.clear();
+        const id = this.identity;
+        return {
+            ed25519PublicKey: id.memberId,
+            x25519PublicKey: id.x25519PublicB64,
+            inviteToken: (0, federation_1.encodeInvite)({ ed25519PublicKey: id.memberId, x25519PublicKey: id.x25519PublicB64 }),
+        };
+    }
+    async authenticate(server) {
+        const ch = await (0, http_1.request)(server, "POST", "/api/auth/keypair/challenge", { ed25519PublicKey: this.identity.memberId });
+        const nonce = typeof ch.nonce === "string" ? (0, b64_1.decodeStd)(ch.nonce) : null;
+        if (nonce === null)
+            throw protocol("challenge answer has no base64 nonce");
+        const t = await (0, http_1.request)(server, "POST", "/api/auth/keypair/token", {
+            ed25519PublicKey: this.identity.memberId,
+            nonce: ch.nonce,
+            signature: (0, b64_1.encodeStd)(this.identity.sign(nonce)),
+        });
+        if (typeof t.token !== "string")
+            throw protocol("token answer has no token");
+        const got = { token: t.token, expiresAt: (0, envelope_1.checkCounter)(t.expiresAt, "expiresAt") };
+        this.tokens.set(server, got);
+        return got;
+    }
+    async token(server) {
+        const cached = this.tokens.get(server);
+        if (cached !== undefined && cached.expiresAt - TOKEN_MARGIN_MS > Date.now())
+            return cached.token;
+        return (await this.authenticate(server)).token;
+    }
+    /** A vault request; a 401 on a cached token means it expired early: log in again, once. */
+    async vault(server, method, path, body) {
+        const cached = this.tokens.has(server);
+        try {
+            return await (0, http_1.request)(server, method, path, body, await this.token(server));
+        }
+        catch (e) {
+            if (!cached || !(e instanceof clienterror_1.ClientError) || e.status !== 401)
+                throw e;
+            this.tokens.delete(server);
+            return (0, http_1.request)(server, method, path, body, await this.token(server));
+        }
+    }
+    // --- repositories ---------------------------------------------------------------------------------
+    entryFor(dataKey, member, keyEpoch) {
+        const x = (0, b64_1.decodeStd)(member.x25519PublicKey);
+        if (x === null || x.length !== 32)
+            throw new clienterror_1.ClientError("invalid_key", "member X25519 key is not a base64 32-byte key");
+        const entry = {
+            ed25519PublicKey: member.ed25519PublicKey,
+            x25519PublicKey: member.x25519PublicKey,
+            wrappedDataKey: (0, envelope_1.wrapDataKey)(dataKey, x),
+            keyEpoch,
+        };
+        if (typeof member.keyBindingSig === "string")
+            entry.keyBindingSig = member.keyBindingSig;
+        return entry;
+    }
+    seal(dataKey, repoId, payloadVersion, keyEpoch, alts) {
+        const pt = Buffer.from(JSON.stringify({ alts, payloadVersion }), "utf8");
+        const { iv, ciphertext } = (0, envelope_1.encryptPayload)(dataKey, repoId, payloadVersion, keyEpoch, pt);
+        return { repoId, payloadVersion, keyEpoch, iv: (0, b64_1.encodeStd)(iv), ciphertext: (0, b64_1.encodeStd)(ciphertext) };
+    }
+    hold(repoId, key) {
+        const keys = this.heldKeys.get(repoId) ?? [];
+        if (!keys.some((k) => k.equals(key)))
+            keys.push(key);
+        this.heldKeys.set(repoId, keys);
+    }
+    async createRepo(args) {
+        const server = str(args, "server");
+        const repoId = args?.repoId === undefined ? (0, node_crypto_1.randomUUID)() : str(args, "repoId");
+        const share = args?.shareRefreshTokens;
+        if (share !== undefined && typeof share !== "boolean")
+            throw bad("args.shareRefreshTokens must be a boolean");
+        const alts = applyPolicy(altList(args?.alts ?? [], "alts"), share);
+        const dataKey = (0, node_crypto_1.randomBytes)(32);
+        const me = { ed25519PublicKey: this.identity.memberId, x25519PublicKey: this.identity.x25519PublicB64, keyBindingSig: args?.keyBindingSig ?? null };
+        const manifest = { repoId, schemeId: envelope_1.SCHEME_ID, keyEpoch: 0, payloadVersion: 1, members: [this.entryFor(dataKey, me, 0)] };
+        if (share !== undefined)
+            manifest.shareRefreshTokens = share;
+        const served = checkManifest(await this.vault(server, "POST", "/v1/repos", { manifest, initialEnvelope: this.seal(dataKey, repoId, 1, 0, alts) }), repoId);
+        this.remember(server, served, dataKey, alts);
+        return { repoId, address: (0, federation_1.formatAddress)(new URL(server).host, repoId), payloadVersion: 1, keyEpoch: 0 };
+    }
+    remember(server, manifest, dataKey, alts) {
+        const key = `${server}\n${manifest.repoId}`;
+        const prev = this.repos.get(key);
+        const pinned = prev?.pinned ?? new Map();
+        for (const m of manifest.members)
+            if (!pinned.has(m.ed25519PublicKey))
+                pinned.set(m.ed25519PublicKey, m.x25519PublicKey);
+        const state = {
+            manifest,
+            dataKey,
+            alts,
+            highVersion: Math.max(prev?.highVersion ?? 0, manifest.payloadVersion),
+            highEpoch: Math.max(prev?.highEpoch ?? 0, manifest.keyEpoch),
+            pinned,
+        };
+        this.repos.set(key, state);
+        this.hold(manifest.repoId, dataKey);
+        return state;
+    }
+    /** Pull, check everything the client can check, unwrap and decrypt. */
+    async fetchState(server, repoId) {
+        const prev = this.repos.get(`${server}\n${repoId}`);
+        const known = prev?.manifest.payloadVersion ?? 0;
+        const answer = await this.vault(server, "POST", `${(0, http_1.repoPath)(repoId)}/pull`, { repoId, knownPayloadVersion: known });
+        const m = checkManifest(answer.manifest, repoId);
+        if (prev !== undefined && (m.payloadVersion < prev.highVersion || m.keyEpoch < prev.highEpoch)) {
+            throw new clienterror_1.ClientError("rollback_detected", "the server served an older payloadVersion or keyEpoch than already seen");
+        }
+        for (const e of m.members) {
+            const pin = prev?.pinned.get(e.ed25519PublicKey);
+            if (pin !== undefined && pin !== e.x25519PublicKey)
+                throw new clienterror_1.ClientError("key_changed", "a known member's X25519 key changed");
+        }
+        if (answer.unchanged === true) {
+            // Only the version this client holds can be unchanged (versions start at 1, `known` at 0).
+            if (prev === undefined || m.payloadVersion !== known)
+                throw protocol("'unchanged' for a version this client does not hold");
+            return { state: this.remember(server, m, prev.dataKey, prev.alts), unchanged: true };
+        }
+        const env = answer.envelope;
+        if (env === null || typeof env !== "object" || typeof env.iv !== "string" || typeof env.ciphertext !== "string") {
+            throw protocol("pull answer has no envelope");
+        }
+        const mine = m.members.find((e) => e.ed25519PublicKey === this.identity.memberId);
+        if (mine === undefined)
+            throw protocol("this identity is not in the served roster");
+        const dataKey = (0, envelope_1.unwrapDataKey)(mine.wrappedDataKey, this.identity.x25519);
+        const iv = (0, b64_1.decodeStd)(env.iv);
+        const ct = (0, b64_1.decodeStd)(env.ciphertext);
+        if (iv === null || ct === null)
+            throw new clienterror_1.ClientError("invalid_encoding", "envelope iv/ciphertext are not strict base64");
+        // The AAD is what this client expects (its repoId, the manifest's counters): a replayed or
+        // relabelled envelope fails authentication instead of being believed.
+        const pt = (0, envelope_1.decryptPayload)(dataKey, repoId, m.payloadVersion, m.keyEpoch, iv, ct);
+        const alts = this.parsePayload(pt, m.shareRefreshTokens);
+        return { state: this.remember(server, m, dataKey, alts), unchanged: false };
+    }
+    parsePayload(pt, share) {
+        let doc;
+        try {
+            doc = JSON.parse(pt.toString("utf8"));
+        }
+        catch {
+            throw protocol("decrypted payload is not JSON");
+        }
+        return applyPolicy(altList(doc?.alts, "payload.alts"), share);
+    }
+    async pull(args) {
+        const { state, unchanged } = await this.fetchState(str(args, "server"), str(args, "repoId"));
+        const m = state.manifest;
+        return {
+            unchanged,
+            payloadVersion: m.payloadVersion,
+            keyEpoch: m.keyEpoch,
+            alts: state.alts,
+            members: m.members.map((e) => e.ed25519PublicKey),
+            shareRefreshTokens: m.shareRefreshTokens ?? null,
+        };
+    }
+    async pushOnce(server, state, alts) {
+        const m = state.manifest;
+        const next = m.payloadVersion + 1;
+        (0, envelope_1.checkCounter)(next, "payloadVersion");
+        const clean = applyPolicy(alts, m.shareRefreshTokens);
+        const answer = await this.vault(server, "POST", `${(0, http_1.repoPath)(m.repoId)}/push`, {
+            repoId: m.repoId,
+            envelope: this.seal(state.dataKey, m.repoId, next, m.keyEpoch, clean),
+            expectedPayloadVersion: m.payloadVersion,
+        });
+        const result = {
+            accepted: answer.accepted === true,
+            conflict: answer.conflict === true,
+            payloadVersion: (0, envelope_1.checkCounter)(answer.payloadVersion, "payloadVersion"),
+            keyEpoch: (0, envelope_1.checkCounter)(answer.keyEpoch, "keyEpoch"),
+        };
+        if (result.accepted) {
+            this.remember(server, { ...m, payloadVersion: next }, state.dataKey, clean);
+        }
+        return result;
+    }
+    async current(server, repoId) {
+        return this.repos.get(`${server}\n${repoId}`) ?? (await this.fetchState(server, repoId)).state;
+    }
+    async push(args) {
+        const server = str(args, "server");
+        const state = await this.current(server, str(args, "repoId"));
+        return this.pushOnce(server, state, altList(args?.alts, "alts"));
+    }
+    async update(args) {
+        const server = str(args, "server");
+        const repoId = str(args, "repoId");
+        const add = altList(args?.addAlts, "addAlts");
+        for (let attempt = 1; attempt <= MAX_UPDATE_ATTEMPTS; attempt++) {
+            const { state } = await this.fetchState(server, repoId);
+            const r = await this.pushOnce(server, state, [...state.alts, ...add]);
+            if (r.accepted)
+                return { payloadVersion: r.payloadVersion, keyEpoch: r.keyEpoch, attempts: attempt };
+        }
+        throw new clienterror_1.ClientError("conflict", `push still conflicted after ${MAX_UPDATE_ATTEMPTS} attempts`);
+    }
+    async addMember(args) {
+        const server = str(args, "server");
+        const repoId = str(args, "repoId");
+        const defences = defencesOf(args);
+        const invite = (0, federation_1.decodeInvite)(str(args, "inviteToken"));
+        const binding = typeof args?.keyBindingSig === "string" ? args.keyBindingSig : null;
+        const { state } = await this.fetchState(server, repoId);
+        await this.checkBinding(server, { ...invite, keyBindingSig: binding }, defences);
+        const entry = this.entryFor(state.dataKey, { ...invite, keyBindingSig: binding }, state.manifest.keyEpoch);
+        const served = checkManifest(await this.vault(server, "POST", `${(0, http_1.repoPath)(repoId)}/add-member`, { repoId, member: entry }), repoId);
+        this.remember(server, served, state.dataKey, state.alts);
+        return { members: served.members.map((e) => e.ed25519PublicKey) };
+    }
+    async removeMember(args) {
+        const server = str(args, "server");
+        const repoId = str(args, "repoId");
+        const removed = str(args, "memberId");
+        const defences = defencesOf(args);
+        const { state } = await this.fetchState(server, repoId);
+        const m = state.manifest;
+        const remaining = m.members.filter((e) => e.ed25519PublicKey !== removed);
+        if (remaining.length === m.members.length)
+            throw new clienterror_1.ClientError("not_found", "no such member in the served roster");
+        for (const e of remaining)
+            if (e.ed25519PublicKey !== this.identity.memberId)
+                await this.checkBinding(server, e, defences);
+        const newKey = (0, node_crypto_1.randomBytes)(32);
+        const epoch = (0, envelope_1.checkCounter)(m.keyEpoch + 1, "keyEpoch");
+        const version = (0, envelope_1.checkCounter)(m.payloadVersion + 1, "payloadVersion");
+        const served = checkManifest(await this.vault(server, "POST", `${(0, http_1.repoPath)(repoId)}/remove-member`, {
+            repoId,
+            removedMemberId: removed,
+            rotatedEnvelope: this.seal(newKey, repoId, version, epoch, state.alts),
+            rewrappedMembers: remaining.map((e) => this.entryFor(newKey, e, epoch)),
+            newKeyEpoch: epoch,
+        }), repoId);
+        this.remember(server, served, newKey, state.alts);
+        return { payloadVersion: served.payloadVersion, keyEpoch: served.keyEpoch, members: served.members.map((e) => e.ed25519PublicKey) };
+    }
+    async fetchMember(args) {
+        const server = str(args, "server");
+        const repoId = str(args, "repoId");
+        const memberId = str(args, "memberId");
+        const entry = await this.vault(server, "GET", `${(0, http_1.repoPath)(repoId)}/member/${encodeURIComponent(memberId)}`);
+        if (entry.ed25519PublicKey !== memberId || typeof entry.x25519PublicKey !== "string")
+            throw protocol("served entry is for another member");
+        const pin = this.repos.get(`${server}\n${repoId}`)?.pinned.get(memberId);
+        if (pin !== undefined && pin !== entry.x25519PublicKey)
+            throw new clienterror_1.ClientError("key_changed", "the member's X25519 key changed");
+        await this.checkBinding(server, entry, defencesOf(args));
+        return entry;
+    }
+    async keyBinding(args) {
+        const server = str(args, "server");
+        const r = await this.vault(server, "POST", "/v1/key-binding", { x25519PublicKey: this.identity.x25519PublicB64 });
+        return { keyBindingSig: r.keyBindingSig, issuerJwksUrl: r.issuerJwksUrl };
+    }
+    locator(args) {
+        const server = str(args, "server");
+        const repoId = str(args, "repoId");
+        const state = this.repos.get(`${server}\n${repoId}`);
+        const host = new URL(server).host;
+        const token = (0, federation_1.encodeLocator)({ host, repoId, schemeId: envelope_1.SCHEME_ID, ...(state ? { keyEpoch: state.manifest.keyEpoch } : {}) });
+        return { token, address: (0, federation_1.formatAddress)(host, repoId) };
+    }
+    async join(args) {
+        const loc = (0, federation_1.decodeLocator)(str(args, "locatorToken"));
+        const server = `http://${loc.host}`;
+        const { state } = await this.fetchState(server, loc.repoId);
+        return { server, repoId: loc.repoId, payloadVersion: state.manifest.payloadVersion, keyEpoch: state.manifest.keyEpoch, alts: state.alts };
+    }
+    openEnvelope(args) {
+        const repoId = str(args, "repoId");
+        const env = args?.envelope;
+        if (env === null || typeof env !== "object")
+            throw bad("args.envelope must be an EncryptedEnvelope");
+        const iv = (0, b64_1.decodeStd)(String(env.iv));
+        const ct = (0, b64_1.decodeStd)(String(env.ciphertext));
+        if (iv === null || ct === null)
+            throw new clienterror_1.ClientError("invalid_encoding", "envelope iv/ciphertext are not strict base64");
+        const share = [...this.repos.values()].find((s) => s.manifest.repoId === repoId)?.manifest.shareRefreshTokens;
+        for (const key of this.heldKeys.get(repoId) ?? []) {
+            try {
+                const pt = (0, envelope_1.decryptPayload)(key, repoId, env.payloadVersion, env.keyEpoch, iv, ct);
+                return { alts: this.parsePayload(pt, share) };
+            }
+            catch (e) {
+                if (!(e instanceof clienterror_1.ClientError) || e.code !== "invalid_tag")
+                    throw e;
+            }
+        }
+        throw new clienterror_1.ClientError("invalid_tag", "no data key this actor holds or held opens the envelope");
+    }
+    // --- key bindings ---------------------------------------------------------------------------------
+    async checkBinding(server, member, d) {
+        if (!d.requireBinding)
+            return;
+        const sig = typeof member.keyBindingSig === "string" ? (0, b64_1.decodeStd)(member.keyBindingSig) : null;
+        if (sig === null || sig.length !== 64)
+            throw new clienterror_1.ClientError("binding_invalid", "member has no well-formed keyBindingSig");
+        const msg = Buffer.from(`${member.ed25519PublicKey}|${member.x25519PublicKey}`, "utf8");
+        const keys = await this.issuerKeysFor(server, d.issuerJwksUrl);
+        if (!keys.some((k) => (0, ed25519_1.verifyStrict)(k, msg, sig)))
+            throw new clienterror_1.ClientError("binding_invalid", "keyBindingSig does not verify against the issuer key");
+    }
+    async issuerKeysFor(server, configured) {
+        let url = configured;
+        if (url === null) {
+            const disco = await (0, http_1.request)(server, "GET", "/.well-known/avp");
+            if (typeof disco.issuerJwksUrl !== "string")
+                throw new clienterror_1.ClientError("binding_invalid", "the server publishes no issuerJwksUrl");
+            url = disco.issuerJwksUrl;
+        }
+        const cached = this.issuerKeys.get(url);
+        if (cached !== undefined)
+            return cached;
+        const u = new URL(url);
+        const jwks = await (0, http_1.request)(u.origin, "GET", u.pathname + u.search);
+        const keys = (Array.isArray(jwks.keys) ? jwks.keys : [])
+            .filter((k) => k?.kty === "OKP" && k?.crv === "Ed25519" && typeof k?.x === "string")
+            .map((k) => Buffer.from(k.x, "base64url"))
+            .filter((k) => k.length === 32);
+        this.issuerKeys.set(url, keys);
+        return keys;
+    }
+}
+exports.Session = Session;
+function defencesOf(args) {
+    return {
+        requireBinding: args?.requireBinding === true,
+        issuerJwksUrl: typeof args?.issuerJwksUrl === "string" ? args.issuerJwksUrl : null,
+    };
+}
