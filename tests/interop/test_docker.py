@@ -30,7 +30,7 @@ pytestmark = pytest.mark.timeout(900)  # the first test may build the base image
 
 PYTHON_IMAGE = "avp-interop/python-server:dev"
 TYPESCRIPT_IMAGE = "avp-interop/typescript-server:dev"
-LIFECYCLE = "6.lifecycle.two-members"
+LIFECYCLE = "spec/6.lifecycle.two-members"
 #: the clients of the comparison (their 2 x 2 assignments: 8 columns over the two servers)
 OUR_CLIENTS = ["--client", "python", "--client", "typescript"]
 

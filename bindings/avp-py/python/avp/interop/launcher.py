@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Optional
 
-from avp.interop.registry import READY_TCP, Build, Implementation, Launch, command_and_env, expand
+from avp.interop.registry import READY_TCP, Build, Implementation, Launch, command_and_env
 
 
 class Unavailable(Exception):
