@@ -13,8 +13,8 @@ from typing import Any, Optional
 
 from avp import _native
 from avp.errors import AvpError
-from avp.vectors.actors import actor
 from avp.vectors.envelopes import alt
+from avp.vectors.fixed_identities import actor
 
 MAX_COUNTER = 2**53 - 1
 

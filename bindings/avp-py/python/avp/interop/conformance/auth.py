@@ -50,6 +50,32 @@ def challenge_ok(ctx: Context) -> None:
     ctx.expect(first != second, "challenge twice", "two different nonces", "the same nonce twice")
 
 
+#: The headers the JDK's java.net.http.HttpClient (and others) add to a first request on an http://
+#: URL to offer HTTP/2 (RFC 7540 §3.2); a server may ignore the offer but must still read the request.
+H2C_OFFER = {
+    "Connection": "Upgrade, HTTP2-Settings",
+    "Upgrade": "h2c",
+    "HTTP2-Settings": "AAEAAEAAAAIAAAABAAMAAABkAAQBAAAAAAUAAEAA",
+}
+
+
+@case(
+    "spec/6.http.h2c-upgrade-offer",
+    "a login whose requests offer Upgrade: h2c (as the JDK's HTTP client does) gets the normal answers, "
+    "the body read, on one keep-alive connection",
+    level=Level.SPEC,
+)
+def h2c_upgrade_offer(ctx: Context) -> None:
+    member = Member.random()
+    resp = ctx.request("POST", CHALLENGE, {"ed25519PublicKey": member.id}, headers=H2C_OFFER)
+    data = ctx.expect_ok(resp, "challenge offering h2c")
+    nonce = data.get("nonce")
+    ctx.expect(isinstance(nonce, str), "challenge offering h2c", "a base64 'nonce'", data)
+    body = {"ed25519PublicKey": member.id, "nonce": nonce, "signature": b64(member.sign(unb64(str(nonce))))}
+    data = ctx.expect_ok(ctx.request("POST", TOKEN, body, headers=H2C_OFFER), "token offering h2c")
+    ctx.expect(isinstance(data.get("token"), str), "token offering h2c", "a 'token'", data)
+
+
 @case(
     "wire/4.challenge.any-32-bytes",
     "a challenge is not a verification: any 32 bytes get a nonce",
@@ -358,6 +384,7 @@ def bearer_expired(ctx: Context) -> None:
 CASES: list[Case[Context]] = [
     challenge_ok,
     challenge_any_bytes,
+    h2c_upgrade_offer,
     challenge_empty,
     challenge_bad_key,
     token_ok,
