@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make images`: the images of our two servers, built here without any image registry (docs/interop.md,
-# "Docker"). Needs a Docker engine, debootstrap (root), the release wheel in dist/ (`make wheel`) and the
-# TypeScript build (`make build-ts`).
+# "Docker"). Needs a Docker engine and debootstrap (root); runs `make wheel` and the TypeScript build
+# itself when an image has to be rebuilt.
 #   avp-interop/base:bookworm-<hash>   Debian bookworm minbase from debootstrap, with this machine's apt mirror
 #   avp-interop/python-server:dev      the release wheel and its server dependencies (downloaded by pip on
 #                                      this host, installed offline in the image), Debian's python3
@@ -50,8 +50,8 @@ base_image() {
   echo "$tag"
 }
 
-# build image $1 from interop/docker/$2.Dockerfile and the staged context $3, unless its inputs hash $4
-# is the one it was built from; $5 is the version label
+# build image $1 from interop/docker/$2.Dockerfile and the staged context $3, labelled with its inputs
+# hash $4 and its version $5
 build() {
   local image=$1 dockerfile=interop/docker/$2.Dockerfile context=$3 inputs=$4 version=$5
   cp "$dockerfile" "$context/Dockerfile"
