@@ -177,6 +177,27 @@ func checkSealed(c object, plaintext []byte) {
 
 func checkPayload(c, _ object) { checkSealed(c, []byte(str(c, "plaintextUtf8"))) }
 
+// checkPayloadParse: an accepted plaintext is written back byte for byte (policy on and off), a
+// refused one fails with its expectedError.
+func checkPayloadParse(c, _ object) {
+	plaintext := []byte(str(c, "plaintextUtf8"))
+	if _, isHex := c["plaintextHex"]; isHex {
+		plaintext = hexOf(c["plaintextHex"])
+	}
+	if c["verdict"] != "accept" {
+		expect(c["verdict"] == "reject", "verdict")
+		mustFail(str(c, "expectedError"), func() error { _, _, _, err := canonicalPayload(plaintext, true); return err })
+		return
+	}
+	canonical, version, alts, err := canonicalPayload(plaintext, true)
+	must(0, err)
+	expect(canonical == c["canonicalUtf8"], "canonical serialization "+canonical)
+	expect(json.Number(fmt.Sprint(version)) == c["payloadVersion"] && json.Number(fmt.Sprint(alts)) == c["altCount"], "payloadVersion/altCount")
+	stripped, _, _, err := canonicalPayload(plaintext, false)
+	must(0, err)
+	expect(stripped == c["strippedUtf8"], "policy-stripped serialization "+stripped)
+}
+
 // expandPlaintext: block i = SHA-256(seed ‖ uint32BE(i)); the first length bytes of the blocks.
 func expandPlaintext(seed []byte, length int64) []byte {
 	var out []byte
@@ -460,6 +481,7 @@ var checkers = map[string][][2]any{
 	"challenge":           {{"cases", checker(checkChallenge)}},
 	"payload-aead":        {{"cases", checker(checkPayload)}},
 	"payload-aead-sizes":  {{"cases", checker(checkSizes)}},
+	"payload-parse":       {{"cases", checker(checkPayloadParse)}},
 	"key-wrap":            {{"cases", checker(checkKeyWrap)}},
 	"federation":          {{"tokens", checker(checkToken)}, {"uris", checker(checkURI)}, {"decodeOracles", checker(checkOracle)}},
 	"negative":            {{"cases", checker(checkNegative)}},
