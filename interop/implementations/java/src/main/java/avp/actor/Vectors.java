@@ -395,6 +395,22 @@ public final class Vectors {
     }
   }
 
+  /** An accepted plaintext is written back byte for byte (policy on and off), a refused one fails with its expectedError. */
+  static void checkPayloadParse(Map<String, Object> c) {
+    byte[] plaintext = c.containsKey("plaintextHex") ? hex(c, "plaintextHex") : utf8(s(c, "plaintextUtf8"));
+    if (!"accept".equals(c.get("verdict"))) {
+      expect("reject".equals(c.get("verdict")), "verdict");
+      mustFail(s(c, "expectedError"), () -> Payload.canonical(plaintext, true));
+      return;
+    }
+    Payload.Canonical on = Payload.canonical(plaintext, true);
+    expect(on.json().equals(c.get("canonicalUtf8")), "canonical serialization " + on.json());
+    expect(Json.Num.of(on.payloadVersion()).equals(c.get("payloadVersion")) && Json.Num.of(on.altCount()).equals(c.get("altCount")),
+        "payloadVersion/altCount");
+    String stripped = Payload.canonical(plaintext, false).json();
+    expect(stripped.equals(c.get("strippedUtf8")), "policy-stripped serialization " + stripped);
+  }
+
   private static BiConsumer<Map<String, Object>, Map<String, Object>> each(java.util.function.Consumer<Map<String, Object>> f) {
     return (c, doc) -> f.accept(c);
   }
@@ -416,6 +432,7 @@ public final class Vectors {
       Map<String, Object> p = o(c.get("plaintext"));
       checkSealed(c, expandPlaintext(hex(p, "seedHex"), intOf(p.get("length"))));
     }))));
+    CHECKERS.put("payload-parse", List.of(Map.entry("cases", each(Vectors::checkPayloadParse))));
     CHECKERS.put("key-wrap", List.of(Map.entry("cases", each(Vectors::checkKeyWrap))));
     CHECKERS.put("federation", List.of(Map.entry("tokens", each(Vectors::checkToken)), Map.entry("uris", each(Vectors::checkUri)),
         Map.entry("decodeOracles", each(Vectors::checkOracle))));
