@@ -51,6 +51,9 @@ func TestMutatedVectorsFail(t *testing.T) {
 		"payload-aead.json": func(c object) { c["tamperEpoch"] = c["keyEpoch"] },
 		"identity.json":     func(c object) { c["secret"] = "x" + str(c, "secret") }, // caught only by recomputing Argon2id
 		"challenge.json":    func(c object) { c["verdict"] = "reject" },
+		"payload-parse.json": func(c object) { // one space the canonical writer never produces
+			c["canonicalUtf8"] = strings.Replace(str(c, "canonicalUtf8"), ":", ": ", 1)
+		},
 	}
 	dir := t.TempDir()
 	entries, _ := os.ReadDir(vectorsDir)
