@@ -11,7 +11,7 @@ JAVA_ACTOR := interop/implementations/java
 # Maven flags; `make test-java MVN_FLAGS=-o` runs offline once ~/.m2 holds the pinned plugins
 MVN_FLAGS ?=
 
-.PHONY: help setup build-native build-ts interop test lint test-rust test-python test-node test-go test-java vectors-check bench wheel wheels wheels-aarch64-check release-check clean
+.PHONY: help setup build-native build-ts interop test lint test-rust test-python test-node test-go test-java vectors-check bench wheel wheels wheels-aarch64-check release-check images clean
 
 # better-sqlite3 (the TS server's storage) compiles at `npm ci` (its prebuilt binaries are not on the
 # npm registry): node-gyp takes the Node headers installed with Node instead of downloading them.
@@ -113,6 +113,9 @@ wheels-aarch64-check: ## tests/crypto on the aarch64 wheel of dist/ in an arm64 
 
 release-check: $(VENV)/.deps build-native ## slow release checks: the sdist compiles from scratch in a fresh venv and passes tests/crypto
 	$(BIN)/python -m pytest -q -m release tests/packaging
+
+images: $(VENV)/.deps ## the Docker images of both servers, built here without a registry (cached by a hash of their inputs)
+	PY=$(abspath $(PY)) TS=$(TS_SERVER) tools/docker-images.sh
 
 clean: ## remove build outputs
 	rm -rf target dist $(VENV) $(TS_SERVER)/node_modules $(TS_SERVER)/dist $(NODE_VERIFIER)/node_modules $(GO_ACTOR)/bin $(JAVA_ACTOR)/target

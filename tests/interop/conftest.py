@@ -28,6 +28,15 @@ def avp(*args: str, cwd: Path = ROOT, timeout: float = 240) -> subprocess.Comple
     )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def process_backend() -> Iterator[None]:
+    """Runs of these tests start their servers as local processes unless a test says
+    ``--backend docker`` (tests/interop/test_docker.py): an engine on the machine changes nothing."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AVP_INTEROP_BACKEND", "process")
+        yield
+
+
 def implementation(name: str) -> registry.Implementation:
     return next(i for i in registry.load(REGISTRY) if i.name == name)
 

@@ -141,12 +141,11 @@ def test_missing_client_is_unavailable_not_a_pass(python_server: RunningServer, 
 @pytest.mark.usefixtures("typescript_server")  # builds the TypeScript side when needed
 @pytest.mark.parametrize(
     ("clients", "server"),
-    [(("go", "java"), "typescript"), (("go",), "python")],
+    [(("go", "java"), "typescript"), (("go", "java"), "python")],
 )
 def test_go_and_java_clients_end_to_end(tmp_path: Path, clients: tuple[str, ...], server: str) -> None:
     """The standard-library actors (built by the runner) pass the lifecycle, every adversarial defence
-    and every vector file they know. Java against the Python server waits for issue 17 (h2c upgrade
-    bodies)."""
+    and every vector file, on both servers (Java's HttpClient offers h2c on its first request)."""
     selection = [arg for c in clients for arg in ("--client", c)]
     out = avp(
         "run",
@@ -169,15 +168,9 @@ def test_go_and_java_clients_end_to_end(tmp_path: Path, clients: tuple[str, ...]
     assert {c["column"] for c in cases if c["kind"] == "scenario"} == {
         f"{a}+{b}@{server}" for a in clients for b in clients
     }
-    # files these actors do not check yet (the payload model, the signed-writes extension): unsupported
-    unchecked = {"vectors/payload-parse", "vectors/signed-writes"}
-    assert all(c["outcome"] == "pass" for c in cases if c["id"] not in unchecked), [
-        c for c in cases if c["outcome"] != "pass" and c["id"] not in unchecked
-    ]
-    assert all(c["outcome"] == "unsupported" for c in cases if c["id"] in unchecked)
+    assert all(c["outcome"] == "pass" for c in cases), [c for c in cases if c["outcome"] != "pass"]
     index = json.loads((REGISTRY.parent.parent / "vectors" / "index.json").read_text())
     announced = {f"vectors/{v['id']}": v["cases"] for v in index["vectors"]}
     vectors = [c for c in cases if c["kind"] == "vectors"]
     assert len(vectors) == len(announced) * len(clients)
-    checked = [c for c in vectors if c["id"] not in unchecked]
-    assert all(c["details"]["checked"] == announced[c["id"]] for c in checked)
+    assert all(c["details"]["checked"] == announced[c["id"]] for c in vectors)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -84,6 +85,13 @@ def register(subparsers: Any) -> None:
         type=int,
         default=None,
         help="parallel units (default 4 or $AVP_INTEROP_WORKERS)",
+    )
+    run.add_argument(
+        "--backend",
+        choices=("auto", "docker", "process"),
+        default=None,
+        help="servers with a docker_image as containers (docker), local processes (process), or "
+        "containers when an engine answers (auto; the default, or $AVP_INTEROP_BACKEND)",
     )
     add_json_flag(run)
     run.set_defaults(func=cmd_run)
@@ -166,6 +174,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         vectors_dir=args.vectors or runner.default_vectors_dir(path),
         conformance=not args.no_conformance,
         progress=not getattr(args, "json", False),
+        backend=args.backend or os.environ.get("AVP_INTEROP_BACKEND", "auto"),
     )
     try:
         result = runner.run(opts)

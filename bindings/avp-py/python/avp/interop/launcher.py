@@ -11,7 +11,6 @@ Discovery is optional (AVP 0.4 §6): a server without it is played with the spec
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
 import os
 import signal
@@ -27,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Optional
 
-from avp.interop.registry import READY_TCP, Build, Implementation, Launch, command_and_env, expand
+from avp.interop.registry import READY_TCP, Build, Implementation, Launch, command_and_env
 
 
 class Unavailable(Exception):
@@ -84,30 +83,6 @@ def run_build(impl: Implementation, log_dir: Path, say: Callable[[str], None]) -
     for output in build.outputs:
         with contextlib.suppress(OSError):
             os.utime(build.cwd / output, (now, now))
-
-
-#: the port a server image listens on inside its container (interop/docker/*.Dockerfile)
-CONTAINER_PORT = 8787
-
-
-def docker_engine() -> tuple[Any, str]:
-    """The Docker SDK client when an engine answers, else None; and one line saying which."""
-    try:
-        docker: Any = importlib.import_module("docker")
-    except ImportError:
-        return (
-            None,
-            "docker: the Docker SDK is not installed (pip install 'avp[docker]'); using local processes",
-        )
-    client = None
-    try:
-        client = docker.from_env(timeout=2)
-        client.ping()
-    except Exception as err:  # any failure of the engine means "no engine": fall back to processes
-        if client is not None:
-            client.close()
-        return None, f"docker: no engine answers ({type(err).__name__}); using local processes"
-    return client, "docker: engine available; servers with a docker_image run as containers"
 
 
 def probe(url: str, timeout: float = 2.0) -> dict[str, Any]:
@@ -207,8 +182,7 @@ class RunningServer:
         if self.proc is not None and self.proc.poll() is None:
             stop_group(self.proc)
         if self.container is not None:
-            with contextlib.suppress(Exception):
-                self.container.stop(timeout=5)
+            self.container.stop()
             self.container = None
         if self.log is not None:
             self.log.close()
@@ -236,8 +210,8 @@ def wait_ready(url: str, launch: Launch, proc: Optional[subprocess.Popen[bytes]]
 def start_server(impl: Implementation, log_dir: Path, docker: Any = None) -> RunningServer:
     """Start (or, for a URL, probe) a server; raises :class:`Unavailable` with a reason.
 
-    ``docker`` is a Docker SDK client (see :func:`docker_engine`): when given, entries with a
-    ``docker_image`` run as containers instead of local processes.
+    ``docker`` is a Docker SDK client (:func:`avp.interop.containers.engine`): when given, entries
+    with a ``docker_image`` run as containers instead of local processes.
     """
     if impl.url is not None:
         try:
@@ -249,29 +223,21 @@ def start_server(impl: Implementation, log_dir: Path, docker: Any = None) -> Run
     if launch is None:
         raise Unavailable("no [server] section")
     if docker is not None and launch.docker_image:
-        return _start_container(impl, launch, docker)
+        return _start_container(impl, launch, docker, log_dir)
+    if not launch.command:
+        raise Unavailable(f"only a docker_image ({launch.docker_image}): needs the docker backend")
     return _start_process(impl, launch, log_dir)
 
 
-def _start_container(impl: Implementation, launch: Launch, docker: Any) -> RunningServer:
-    port = free_port()
-    values = {"python": "python", "port": str(CONTAINER_PORT), "tmp": "/tmp", "here": "/srv"}  # noqa: S108
-    try:
-        container = docker.containers.run(
-            launch.docker_image,
-            detach=True,
-            remove=True,
-            # the image listens on all its interfaces; the port is published on 127.0.0.1 only
-            environment={
-                **{k: expand(v, values) for k, v in launch.env},
-                "HOST": "0.0.0.0",  # noqa: S104 - inside the container
-                "PORT": str(CONTAINER_PORT),
-            },
-            ports={f"{CONTAINER_PORT}/tcp": ("127.0.0.1", port)},
-        )
-    except Exception as err:
-        raise Unavailable(f"could not start image {launch.docker_image}: {err}") from err
-    return _when_ready(RunningServer(impl, f"http://127.0.0.1:{port}", {}, container=container), launch)
+def _start_container(impl: Implementation, launch: Launch, docker: Any, log_dir: Path) -> RunningServer:
+    from avp.interop import containers
+
+    def ready(url: str) -> None:
+        answers(url, launch.ready_path, launch.ready_status, timeout=1.0)
+
+    containers.ensure_image(docker, impl, log_dir)
+    box = containers.start(docker, impl, launch, log_dir, ready)
+    return _when_ready(RunningServer(impl, box.url, {}, container=box), launch)
 
 
 def _start_process(impl: Implementation, launch: Launch, log_dir: Path) -> RunningServer:

@@ -41,7 +41,10 @@ class Launch:
     ready_path: str = "/.well-known/avp"
     ready_status: Optional[int] = 200
     ready_timeout: float = 30.0
+    #: an image the docker backend runs instead of ``command`` (a server may give only this)
     docker_image: Optional[str] = None
+    #: a command that builds ``docker_image`` (keeping its own cache), run before first use
+    docker_build: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,20 +96,21 @@ def _strs(value: Any, where: str) -> tuple[str, ...]:
 
 
 def _launch(raw: Any, where: str, here: Path) -> Launch:
-    if not isinstance(raw, dict) or "command" not in raw:
-        raise RegistryError(f"{where} needs a 'command' list")
+    if not isinstance(raw, dict) or not ("command" in raw or isinstance(raw.get("docker_image"), str)):
+        raise RegistryError(f"{where} needs a 'command' list (or, for a server, a 'docker_image')")
     env = raw.get("env", {})
     if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
         raise RegistryError(f"{where}.env must map names to strings")
     cwd = raw.get("cwd")
     return Launch(
-        command=_strs(raw["command"], f"{where}.command"),
+        command=_strs(raw.get("command", []), f"{where}.command"),
         cwd=(here / cwd) if isinstance(cwd, str) else None,
         env=tuple(sorted(env.items())),
         ready_path=str(raw.get("ready", "/.well-known/avp")),
         ready_status=_ready_status(raw.get("ready_status", 200), where),
         ready_timeout=float(raw.get("ready_timeout", 30.0)),
         docker_image=raw.get("docker_image"),
+        docker_build=_strs(raw.get("docker_build", []), f"{where}.docker_build"),
     )
 
 
@@ -164,6 +168,8 @@ def load(path: Path) -> list[Implementation]:
         )
         if impl.is_server and impl.server is None and impl.url is None:
             raise RegistryError(f"{where}: a server needs a [server] table or a 'url'")
+        if impl.client is not None and not impl.client.command:
+            raise RegistryError(f"{where}.client needs a 'command' list (a client runs as a process)")
         if impl.is_client and impl.client is None:
             raise RegistryError(f"{where}: a client needs a [client] table")
         if any(o.name == name for o in out):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from avp.interop import conformance, engine, launcher, vectorcases
+from avp.interop import conformance, containers, engine, launcher, vectorcases
 from avp.interop.actor_pool import Actor, ActorBroken, ActorError, ActorPool
 from avp.interop.launcher import RunningServer, Unavailable
 from avp.interop.model import Case, CaseResult, Kind, Level, Outcome
@@ -52,6 +52,8 @@ class Options:
     vectors_dir: Optional[Path] = None
     conformance: bool = True
     progress: bool = True
+    #: where servers run: ``auto``, ``docker`` or ``process`` (:data:`avp.interop.containers.BACKENDS`)
+    backend: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -251,7 +253,7 @@ class Runner:
             self.notes.append(f"dry run: {plan.total} cases planned")
             return self.result(plan, started_at, 0.0)
         self.progress = Progress(plan.total, self.opts.progress)
-        docker, line = launcher.docker_engine()
+        docker, line = containers.engine(self.opts.backend)
         self.say(line)
         self.notes.append(line)
         try:  # everything started from here on is stopped in the finally clause
@@ -287,8 +289,14 @@ class Runner:
                 (Kind.VECTORS, c.name, functools.partial(self.play_vectors, plan, c)) for c in plan.clients
             ]
         with ThreadPoolExecutor(max_workers=max(1, self.opts.workers), thread_name_prefix="worker") as pool:
-            for fut in [pool.submit(self.unit, *u) for u in units]:
-                fut.result()
+            futures = [pool.submit(self.unit, *u) for u in units]
+            try:
+                for fut in futures:
+                    fut.result()
+            except KeyboardInterrupt:  # Ctrl-C: the units in flight end their case, the rest never start
+                self.stop.set()
+                pool.shutdown(cancel_futures=True)
+                raise
 
     def start(self, impl: Implementation, docker: Any) -> None:
         if impl.name in self.server_errors:
@@ -409,7 +417,7 @@ class Runner:
         for srv in self.running.values():
             srv.stop()
         if docker is not None:
-            docker.close()
+            containers.close(docker)
         self.progress.finish()
 
     # --- report -------------------------------------------------------------------------------------

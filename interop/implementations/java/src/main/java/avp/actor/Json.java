@@ -31,14 +31,21 @@ public final class Json {
   }
 
   private final String s;
+  private final int maxDepth;
   private int i;
 
-  private Json(String s) {
+  private Json(String s, int maxDepth) {
     this.s = s;
+    this.maxDepth = maxDepth;
   }
 
   public static Object parse(String text) throws SyntaxError {
-    Json p = new Json(text);
+    return parse(text, MAX_DEPTH);
+  }
+
+  /** One JSON value whose objects and arrays nest at most {@code maxDepth} deep (the outermost is depth 1). */
+  public static Object parse(String text, int maxDepth) throws SyntaxError {
+    Json p = new Json(text, maxDepth);
     p.ws();
     Object v = p.value(0);
     p.ws();
@@ -55,9 +62,9 @@ public final class Json {
   }
 
   private Object value(int depth) throws SyntaxError {
-    if (depth > MAX_DEPTH) throw error("nesting too deep");
     if (i >= s.length()) throw error("unexpected end of input");
     char c = s.charAt(i);
+    if ((c == '{' || c == '[') && depth + 1 > maxDepth) throw error("nesting deeper than " + maxDepth);
     switch (c) {
       case '{':
         return object(depth + 1);
