@@ -38,7 +38,7 @@ fn invalid(py: Python<'_>, message: String) -> PyErr {
 
 /// A Python value as JSON: None, bool, int, float, str, list/tuple, dict with str keys. A
 /// non-finite float becomes ±1e400 (what JSON readers turn back into ±inf); NaN is refused.
-fn to_json(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
+pub(crate) fn to_json(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
     let py = obj.py();
     if depth > MAX_DEPTH {
         return Err(invalid(py, format!("value nested deeper than {MAX_DEPTH}")));

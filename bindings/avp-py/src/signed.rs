@@ -166,6 +166,26 @@ fn signed_write_authorize(
     .py(py)
 }
 
+/// Whether `admission` (a payload body's `signedWriteAdmission`, as Python objects) proves that
+/// `writer` was admitted by a member of `previous` (malformed: False).
+#[pyfunction]
+fn signed_write_admitted(
+    repo_id: &str,
+    writer: &Bound<'_, PyAny>,
+    previous: &Bound<'_, PyAny>,
+    admission: &Bound<'_, PyAny>,
+) -> PyResult<bool> {
+    let Ok(admission) = crate::envelope::to_json(admission, 1) else {
+        return Ok(false);
+    };
+    Ok(signed::admitted(
+        repo_id,
+        &public32(writer, "writer")?,
+        &ids(previous)?,
+        &admission,
+    ))
+}
+
 /// `ForkDetected` unless `prev` is the state hash the client holds for the version before.
 #[pyfunction]
 fn signed_write_check_link(
@@ -184,5 +204,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(signed_write_authorize, m)?)?;
     m.add_function(wrap_pyfunction!(signed_write_check_roster, m)?)?;
     m.add_function(wrap_pyfunction!(signed_write_check_link, m)?)?;
+    m.add_function(wrap_pyfunction!(signed_write_admitted, m)?)?;
     Ok(())
 }

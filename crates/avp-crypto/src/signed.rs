@@ -13,6 +13,7 @@ use crate::ed25519;
 use crate::encoding::{b64decode_strict, b64encode, check_counter};
 use crate::error::{Error, Result};
 use crate::secret::Secret32;
+use crate::strict_json::Json;
 
 /// Domain-separation label of the write transcript.
 pub const TRANSCRIPT_LABEL: &[u8] = b"avp/signed-write/v1";
@@ -354,6 +355,77 @@ pub fn check_link(held_prev: &[u8; 32], prev: &[u8; 32]) -> Result<()> {
     }
 }
 
+fn member<'j>(object: &'j Json, key: &str) -> Option<&'j Json> {
+    match object {
+        Json::Object(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+fn text<'j>(object: &'j Json, key: &str) -> Option<&'j str> {
+    match member(object, key)? {
+        Json::String(s) => Some(s),
+        _ => None,
+    }
+}
+
+fn key32(object: &Json, key: &str) -> Option<[u8; 32]> {
+    b64decode_strict(text(object, key)?, Some(32))
+        .ok()?
+        .try_into()
+        .ok()
+}
+
+fn number(object: &Json, key: &str) -> Option<u64> {
+    match member(object, key)? {
+        Json::Number(n) => n.parse().ok(),
+        _ => None,
+    }
+}
+
+/// Whether `admission` (a payload body's `signedWriteAdmission`: `{"state": <evidence>,
+/// "members": [{"ed25519PublicKey", "x25519PublicKey"}, ...]}`) proves that `writer` was admitted
+/// by a member of `previous`: the state names `repo_id`, its writer (the admitter) is in
+/// `previous`, its `rosterHash` is the hash of `members`, which list `writer`, its `stateHash` is
+/// the SHA-256 of the transcript rebuilt from the evidence, and its signature verifies under the
+/// admitter's key. Anything malformed is no admission.
+pub fn admitted(repo_id: &str, writer: &[u8; 32], previous: &[[u8; 32]], admission: &Json) -> bool {
+    let check = || -> Option<bool> {
+        let state = member(admission, "state")?;
+        let Json::Array(listed) = member(admission, "members")? else {
+            return None;
+        };
+        let roster = listed
+            .iter()
+            .map(|m| Some((key32(m, "ed25519PublicKey")?, key32(m, "x25519PublicKey")?)))
+            .collect::<Option<Vec<RosterEntry>>>()?;
+        let admitter = key32(state, "writer")?;
+        let signature: [u8; 64] = b64decode_strict(text(state, "signature")?, Some(64))
+            .ok()?
+            .try_into()
+            .ok()?;
+        let t = transcript(
+            text(state, "repoId")?,
+            number(state, "payloadVersion")?,
+            number(state, "keyEpoch")?,
+            &key32(state, "contentHash")?,
+            &key32(state, "rosterHash")?,
+            &key32(state, "prev")?,
+            &admitter,
+        )
+        .ok()?;
+        Some(
+            text(state, "repoId")? == repo_id
+                && previous.contains(&admitter)
+                && roster.iter().any(|m| &m.0 == writer)
+                && roster_hash(&roster).ok()? == key32(state, "rosterHash")?
+                && state_hash(&t) == key32(state, "stateHash")?
+                && ed25519::verify(&admitter, &t, &signature),
+        )
+    };
+    check().unwrap_or(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -422,5 +494,74 @@ mod tests {
         assert_eq!(injected.code(), "roster_unauthenticated");
         let outsider = authorize(&m, Some(&[a]), &[a]).unwrap_err();
         assert_eq!(outsider.code(), "write_unauthenticated");
+    }
+
+    #[test]
+    fn an_admission_is_checked_whole() {
+        let (seed, admitter) = ed25519::generate();
+        let joiner = [4u8; 32];
+        let roster = [(admitter, [1; 32]), (joiner, [2; 32])];
+        let (_, state) = sign(&seed, "r", 3, 0, BODY, &roster, &GENESIS).unwrap();
+        let b64 = |b: &[u8]| Json::String(b64encode(b));
+        let entry = |m: &RosterEntry| {
+            Json::Object(vec![
+                ("ed25519PublicKey".into(), b64(&m.0)),
+                ("x25519PublicKey".into(), b64(&m.1)),
+            ])
+        };
+        let evidence = |repo: &str| {
+            Json::Object(vec![
+                ("repoId".into(), Json::String(repo.into())),
+                ("payloadVersion".into(), Json::Number("3".into())),
+                ("keyEpoch".into(), Json::Number("0".into())),
+                ("writer".into(), b64(&admitter)),
+                ("rosterHash".into(), b64(&state.record.roster)),
+                ("prev".into(), b64(&GENESIS)),
+                ("signature".into(), b64(&state.record.signature)),
+                ("contentHash".into(), b64(&state.content_hash)),
+                ("stateHash".into(), b64(&state.state_hash)),
+            ])
+        };
+        let admission = |repo: &str, members: &[RosterEntry]| {
+            Json::Object(vec![
+                ("state".into(), evidence(repo)),
+                (
+                    "members".into(),
+                    Json::Array(members.iter().map(entry).collect()),
+                ),
+            ])
+        };
+        assert!(admitted(
+            "r",
+            &joiner,
+            &[admitter],
+            &admission("r", &roster)
+        ));
+        assert!(!admitted(
+            "r",
+            &joiner,
+            &[[9; 32]],
+            &admission("r", &roster)
+        )); // admitter unknown
+        assert!(!admitted(
+            "s",
+            &joiner,
+            &[admitter],
+            &admission("s", &roster)
+        )); // another repo
+        assert!(!admitted(
+            "r",
+            &[5; 32],
+            &[admitter],
+            &admission("r", &roster)
+        )); // not listed
+        let other = [(admitter, [1; 32]), ([5; 32], [2; 32])];
+        assert!(!admitted(
+            "r",
+            &[5; 32],
+            &[admitter],
+            &admission("r", &other)
+        )); // not the signed roster
+        assert!(!admitted("r", &joiner, &[admitter], &Json::Null));
     }
 }

@@ -38,6 +38,7 @@ __all__ = [
     "open_payload",
     "parse_address",
     "seal_payload",
+    "signed_write_admitted",
     "signed_write_authorize",
     "signed_write_check_link",
     "signed_write_check_roster",
@@ -158,6 +159,9 @@ def signed_write_authorize(
     writer: Buffer, previous: Optional[Iterable[Buffer]], members: Iterable[Buffer]
 ) -> None: ...
 def signed_write_check_link(held_prev: Buffer, prev: Buffer) -> None: ...
+def signed_write_admitted(
+    repo_id: str, writer: Buffer, previous: Iterable[Buffer], admission: Any
+) -> bool: ...
 def signed_write_check_roster(roster_hash: Buffer, members: Iterable[tuple[Buffer, Buffer]]) -> None: ...
 def format_address(host: str, repo_id: str) -> str: ...
 

@@ -217,24 +217,12 @@ class Ledger:
 
 
 def admitted(repo_id: str, writer: str, previous: set[str], admission: Any) -> bool:
-    """Whether ``admission`` (a payload body's) verifiably admits ``writer``, by a member of ``previous``."""
-    if not isinstance(admission, dict):
-        return False
+    """Whether ``admission`` (a payload body's) verifiably admits ``writer``, by a member of
+    ``previous`` (the rules: the Rust core's ``signed::admitted``)."""
     try:
-        state = SignedState.from_dict(admission["state"])
-        pairs = [(m["ed25519PublicKey"], m["x25519PublicKey"]) for m in admission["members"]]
-        raw = crypto.b64decode_strict
-        hashed = _native.signed_write_roster_hash([(raw(ed, 32), raw(x, 32)) for ed, x in pairs])
-        listed = writer in {ed for ed, _ in pairs}
-        signed_roster = hashed == raw(state.roster_hash, 32)
-        return (
-            state.repo_id == repo_id
-            and state.writer in previous
-            and listed
-            and signed_roster
-            and state.verifies()
-        )
-    except (AvpError, KeyError, TypeError, ValueError):
+        ids = [crypto.b64decode_strict(m, 32) for m in sorted(previous)]
+        return _native.signed_write_admitted(repo_id, crypto.b64decode_strict(writer, 32), ids, admission)
+    except AvpError:
         return False
 
 
