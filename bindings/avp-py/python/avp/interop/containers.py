@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -31,6 +32,20 @@ class NoEngine(ValueError):
     """``--backend docker`` where no Docker engine answers (or the SDK is missing)."""
 
 
+def _unix_socket_answers() -> None:
+    """Raise OSError when the engine's unix socket takes no connection.
+
+    The SDK's client asks the engine for its API version while it is being built, and when that
+    connection fails it leaves the socket it opened to the garbage collector (a ResourceWarning):
+    so a local socket is tried first. A TCP or SSH ``DOCKER_HOST`` is left to the SDK.
+    """
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    if host.startswith("unix://"):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(2)
+            probe.connect(host.removeprefix("unix://"))
+
+
 def engine(backend: str) -> tuple[Any, str]:
     """The Docker SDK client the run uses (None: local processes) and one line saying which.
 
@@ -46,6 +61,7 @@ def engine(backend: str) -> tuple[Any, str]:
     else:
         client = None
         try:
+            _unix_socket_answers()
             client = docker.from_env(timeout=5)
             client.ping()
         except Exception as err:  # whatever fails, the engine does not answer
