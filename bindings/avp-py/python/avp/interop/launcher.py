@@ -24,7 +24,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable, Optional
+from typing import IO, Any, Callable, Mapping, Optional
 
 from avp.interop.registry import READY_TCP, Build, Implementation, Launch, command_and_env
 
@@ -144,6 +144,22 @@ def answers(url: str, path: str, status: Optional[int], timeout: float) -> None:
         raise ValueError(f"HTTP {got}, expected {status}")
 
 
+def start_group(
+    command: list[str], log: IO[bytes], env: Mapping[str, str], cwd: Optional[Path] = None
+) -> subprocess.Popen[bytes]:
+    """Start ``command`` in a session of its own (so :func:`stop_group` ends all it starts), its
+    stdout and stderr into ``log``, no stdin. Raises OSError when it cannot be started."""
+    return subprocess.Popen(  # noqa: S603 - the command is the user's own (registry or command line)
+        command,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
 def stop_group(proc: subprocess.Popen[bytes]) -> None:
     """End a process started with ``start_new_session`` and everything it started (a wrapper such
     as npm or a shell cannot leave a child behind): SIGTERM, then SIGKILL after 5 s."""
@@ -251,15 +267,7 @@ def _start_process(impl: Implementation, launch: Launch, log_dir: Path) -> Runni
     log_dir.mkdir(parents=True, exist_ok=True)
     log = open(log_dir / f"server-{impl.name}.log", "wb")
     try:
-        proc = subprocess.Popen(  # noqa: S603 - the command comes from the user's own registry
-            command,
-            cwd=launch.cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        proc = start_group(command, log, env, launch.cwd)
     except OSError as err:
         log.close()
         tmp.cleanup()

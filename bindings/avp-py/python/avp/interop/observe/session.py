@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from avp.interop.launcher import RunningServer, stop_group
+from avp.interop.launcher import RunningServer, start_group, stop_group
 from avp.interop.observe.exchanges import Recorder, Seen
 from avp.interop.proxy import Proxy
 
@@ -45,14 +45,7 @@ def observe(command: list[str], server: RunningServer, log_dir: Path, timeout: f
     with Proxy(server.url, recorder) as proxy, open(log_path, "wb") as log:
         env = {**os.environ, SERVER_URL_ENV: proxy.url}
         try:
-            proc = subprocess.Popen(  # noqa: S603 - the user's own command, as given
-                command,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+            proc = start_group(command, log, env)
         except OSError as err:
             start_error = f"could not start {command[0]!r}: {err}"
         else:
